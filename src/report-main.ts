@@ -1,0 +1,4 @@
+// Entry of the `report` sub-action.
+import { runReport } from './combine'
+
+void runReport()

@@ -1,0 +1,26 @@
+// The last stage, run on every exit: result file, outputs, job summary, and the step's status.
+import * as core from '@actions/core'
+import * as fs from 'node:fs/promises'
+import * as path from 'node:path'
+import type { Outcome } from './types'
+import { outputsOf, resultFilePath, summaryLine, toResultFile, type RunRecord } from './run-record'
+import { jobSummary } from './summary'
+
+export async function writeReport(rec: RunRecord, failOn: ReadonlySet<Outcome>): Promise<void> {
+  const result = toResultFile(rec)
+  const summary = summaryLine(rec)
+  const file = resultFilePath(rec)
+  try {
+    await fs.mkdir(path.dirname(file), { recursive: true })
+    await fs.writeFile(file, JSON.stringify(result, null, 2) + '\n')
+  } catch (e) {
+    core.warning(`Could not write the result file ${file}: ${(e as Error).message}`)
+  }
+  for (const [name, value] of Object.entries(outputsOf(result, file, summary))) core.setOutput(name, value)
+  if (process.env.GITHUB_STEP_SUMMARY) {
+    await fs.appendFile(process.env.GITHUB_STEP_SUMMARY, jobSummary(result, summary)).catch((e: Error) => core.warning(`Could not write the job summary: ${e.message}`))
+  }
+  if (failOn.has(result.outcome)) core.setFailed(summary)
+  else if (result.outcome === 'error') core.warning(summary)
+  else core.info(summary)
+}
