@@ -96,6 +96,19 @@ function pattern(value: string): RegExp | null {
   return re
 }
 
+function readFailOn(): Set<Outcome> {
+  return new Set(splitList(read('fail-on', 'incompatible,error')).map((word) => oneOf('fail-on', word, OUTCOMES)))
+}
+
+/** `fail-on` on its own, so a run whose other inputs are bad still fails (or not) as configured. */
+export function failOnOrDefault(): ReadonlySet<Outcome> {
+  try {
+    return readFailOn()
+  } catch {
+    return new Set(['incompatible', 'error'])
+  }
+}
+
 /** The package and channel as far as they can be read, for naming the result file on errors. */
 export function partialIdentity(): PartialIdentity {
   const pkg = read('package')
@@ -153,8 +166,7 @@ export function loadInputs(): Inputs {
     throw bad('uv-version', uvVersion, "use an exact uv release such as 0.9.5, 'latest' or 'system'")
   }
 
-  const failOn = new Set<Outcome>()
-  for (const word of splitList(read('fail-on', 'incompatible,error'))) failOn.add(oneOf('fail-on', word, OUTCOMES))
+  const failOn = readFailOn()
 
   return {
     package: pkg,

@@ -3,7 +3,7 @@
 import * as core from '@actions/core'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
-import { loadInputs, partialIdentity, runnerTemp, type Inputs } from './inputs'
+import { failOnOrDefault, loadInputs, partialIdentity, runnerTemp, type Inputs } from './inputs'
 import { effectiveChannel, isPinned, readPinned, resolveVersion } from './resolve'
 import { installUv } from './uv'
 import { prefetchWheels, shouldPrefetch } from './wheels'
@@ -14,9 +14,7 @@ import { newRecord, type RunRecord } from './run-record'
 import { writeReport } from './report'
 import { NetworkError } from './http'
 import { mask, registerSecrets } from './secrets'
-import { UserError, type Outcome } from './types'
-
-const DEFAULT_FAIL_ON: ReadonlySet<Outcome> = new Set(['incompatible', 'error'])
+import { UserError } from './types'
 
 async function stage<T>(title: string, fn: () => Promise<T>): Promise<T> {
   core.startGroup(title)
@@ -51,10 +49,9 @@ function commandEnv(inputs: Inputs, rec: RunRecord, phase: 'replay' | 'record'):
   }
 }
 
-async function pipeline(rec: RunRecord, setFailOn: (f: ReadonlySet<Outcome>) => void): Promise<void> {
+async function pipeline(rec: RunRecord): Promise<void> {
   registerSecrets()
   const inputs = await stage('Inputs', async () => loadInputs())
-  setFailOn(inputs.failOn)
   rec.companions = inputs.companions
   rec.channel = effectiveChannel(inputs)
   if (inputs.version) rec.version = inputs.version
@@ -98,7 +95,7 @@ async function pipeline(rec: RunRecord, setFailOn: (f: ReadonlySet<Outcome>) => 
 
 export async function run(): Promise<void> {
   const rec = newRecord(partialIdentity())
-  let failOn = DEFAULT_FAIL_ON
+  const failOn = failOnOrDefault()
   let finished: Promise<void> | undefined
   const finish = () => (finished ??= writeReport(rec, failOn))
   const fail = (reason: string) => {
@@ -121,7 +118,7 @@ export async function run(): Promise<void> {
   })
 
   try {
-    await pipeline(rec, (f) => (failOn = f))
+    await pipeline(rec)
   } catch (e) {
     fail(explain(e))
   }

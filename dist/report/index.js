@@ -36050,6 +36050,18 @@ function pattern(value) {
     }
     return re;
 }
+function readFailOn() {
+    return new Set(splitList(read('fail-on', 'incompatible,error')).map((word) => oneOf('fail-on', word, OUTCOMES)));
+}
+/** `fail-on` on its own, so a run whose other inputs are bad still fails (or not) as configured. */
+function failOnOrDefault() {
+    try {
+        return readFailOn();
+    }
+    catch {
+        return new Set(['incompatible', 'error']);
+    }
+}
 /** The package and channel as far as they can be read, for naming the result file on errors. */
 function partialIdentity() {
     const pkg = read('package');
@@ -36104,9 +36116,7 @@ function loadInputs() {
     if (uvVersion !== 'latest' && uvVersion !== 'system' && !/^\d+\.\d+\.\d+$/.test(uvVersion)) {
         throw bad('uv-version', uvVersion, "use an exact uv release such as 0.9.5, 'latest' or 'system'");
     }
-    const failOn = new Set();
-    for (const word of splitList(read('fail-on', 'incompatible,error')))
-        failOn.add(oneOf('fail-on', word, OUTCOMES));
+    const failOn = readFailOn();
     return {
         package: pkg,
         companions,

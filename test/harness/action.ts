@@ -1,0 +1,139 @@
+// Runs the bundled action exactly as a runner would: INPUT_* variables, fresh files for
+// GITHUB_OUTPUT / GITHUB_ENV / GITHUB_PATH / GITHUB_STEP_SUMMARY, and the runner's folders.
+import { spawn } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+export const MAIN = path.join(ROOT, 'dist/index.js')
+export const REPORT = path.join(ROOT, 'dist/report/index.js')
+
+export interface RunOptions {
+  env?: Record<string, string | undefined>
+  entry?: string
+  workspace?: string
+  runnerTemp?: string
+  toolCache?: string
+  /** Kills the action after this long (a test bug, not a behaviour). */
+  killAfterMs?: number
+  /** Called once the process is started, e.g. to signal it. */
+  onStart?: (pid: number) => void
+}
+
+export interface RunResult {
+  exitCode: number | null
+  signal: NodeJS.Signals | null
+  outputs: Record<string, string>
+  exportedEnv: Record<string, string>
+  addedPaths: string[]
+  summary: string
+  stdout: string
+  stderr: string
+  /** Parsed result file, when the action wrote one. */
+  result?: any
+  workspace: string
+  runnerTemp: string
+  toolCache: string
+}
+
+/** Parses the `name<<delimiter` and `name=value` forms of GITHUB_OUTPUT and GITHUB_ENV. */
+export function parseCommandFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line)
+    if (heredoc) {
+      const value: string[] = []
+      for (i++; i < lines.length && lines[i] !== heredoc[2]; i++) value.push(lines[i]!)
+      out[heredoc[1]!] = value.join('\n')
+    } else if (line.includes('=')) {
+      out[line.slice(0, line.indexOf('='))] = line.slice(line.indexOf('=') + 1)
+    }
+  }
+  return out
+}
+
+export function tempDir(prefix = 'cs-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+}
+
+/** The environment of a runner, without anything of the test process's own INPUT_/GITHUB_ variables. */
+function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v === undefined || /^(INPUT_|GITHUB_|RUNNER_|ACTIONS_)/.test(k) || /proxy/i.test(k) || k === 'UV_FIND_LINKS') continue
+    env[k] = v
+  }
+  return env
+}
+
+export async function runAction(inputs: Record<string, string>, opts: RunOptions = {}): Promise<RunResult> {
+  const dir = tempDir('cs-run-')
+  const workspace = opts.workspace ?? path.join(dir, 'workspace')
+  const runnerTemp = opts.runnerTemp ?? path.join(dir, 'temp')
+  const toolCache = opts.toolCache ?? path.join(dir, 'toolcache')
+  for (const d of [workspace, runnerTemp, toolCache]) fs.mkdirSync(d, { recursive: true })
+  const files = Object.fromEntries(['output', 'env', 'path', 'summary'].map((n) => [n, path.join(dir, n)]))
+  for (const f of Object.values(files)) fs.writeFileSync(f, '')
+
+  const env: Record<string, string> = {
+    ...baseEnv(),
+    GITHUB_OUTPUT: files.output!,
+    GITHUB_ENV: files.env!,
+    GITHUB_PATH: files.path!,
+    GITHUB_STEP_SUMMARY: files.summary!,
+    GITHUB_WORKSPACE: workspace,
+    RUNNER_TEMP: runnerTemp,
+    RUNNER_TOOL_CACHE: toolCache,
+    GITHUB_REPOSITORY: 'org/repo',
+    GITHUB_RUN_ID: '1',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_REF: 'refs/heads/main',
+    GITHUB_SHA: 'abc123',
+    // Fast retries for tests; the behaviour (count, Retry-After) is the same.
+    COMPAT_SENTINEL_HTTP_BACKOFF_MS: '50',
+    COMPAT_SENTINEL_HTTP_TIMEOUT_MS: '5000',
+  }
+  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v
+  for (const [k, v] of Object.entries(opts.env ?? {})) {
+    if (v === undefined) delete env[k]
+    else env[k] = v
+  }
+
+  const child = spawn(process.execPath, [opts.entry ?? MAIN], { cwd: workspace, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  opts.onStart?.(child.pid!)
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d) => (stdout += d))
+  child.stderr.on('data', (d) => (stderr += d))
+  const killer = setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs ?? 120_000)
+  const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('close', (c, s) => r([c, s])))
+  clearTimeout(killer)
+
+  const outputs = parseCommandFile(fs.readFileSync(files.output!, 'utf8'))
+  let result: unknown
+  if (outputs['result-file'] && fs.existsSync(outputs['result-file'])) result = JSON.parse(fs.readFileSync(outputs['result-file'], 'utf8'))
+  return {
+    exitCode,
+    signal,
+    outputs,
+    exportedEnv: parseCommandFile(fs.readFileSync(files.env!, 'utf8')),
+    addedPaths: fs.readFileSync(files.path!, 'utf8').split('\n').filter(Boolean),
+    summary: fs.readFileSync(files.summary!, 'utf8'),
+    stdout,
+    stderr,
+    result,
+    workspace,
+    runnerTemp,
+    toolCache,
+  }
+}
+
+/** Every output of action.yml: tests check each is set on every run. */
+export const MAIN_OUTPUTS = [
+  'outcome', 'version', 'channel', 'pinned-version', 'is-pinned', 'replay-result', 'record-result', 'fixtures-changed',
+  'uv-version', 'uv-path', 'wheels-dir', 'wheels-cache-hit', 'result-file', 'slack-payload', 'summary',
+]

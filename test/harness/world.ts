@@ -1,0 +1,108 @@
+// One test file's loopback world: a fixture index server that also serves the real uv binary as
+// a uv release (archive + .sha256), and a tool cache shared by the file's runs.
+import { execFileSync } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { FixtureServer } from './fixture-server'
+import { ROOT, runAction, tempDir, type RunOptions, type RunResult } from './action'
+import { sha256 } from './dists'
+import { currentPlatform, uvTarget } from '../../src/platform'
+
+export interface UvRelease {
+  version: string
+  target: string
+  asset: string
+  archive: Buffer
+  binary: string
+}
+
+const PIP_HINT = 'The tests run the real uv: install it with `python3 -m pip install uv==0.13.9` (as .ci/run does).'
+
+/** The uv binary that pip installed, found through Python so PATH tricks cannot hide it. */
+export function realUvBinary(): string {
+  let bin = ''
+  try {
+    bin = execFileSync('python3', ['-c', 'import uv; print(uv.find_uv_bin())'], { encoding: 'utf8' }).trim()
+  } catch {
+    try {
+      bin = execFileSync('bash', ['-c', 'command -v uv'], { encoding: 'utf8' }).trim()
+    } catch {
+      bin = ''
+    }
+  }
+  if (!bin || !fs.existsSync(bin)) throw new Error(`uv was not found. ${PIP_HINT}`)
+  return bin
+}
+
+let release: UvRelease | undefined
+
+/** The real uv packed the way uv's releases are (built once, kept under .tmp/). */
+export function uvRelease(): UvRelease {
+  if (release) return release
+  const binary = realUvBinary()
+  const m = /^uv (\S+)/.exec(execFileSync(binary, ['--version'], { encoding: 'utf8' }))
+  if (!m) throw new Error(`${binary} --version did not print a uv version. ${PIP_HINT}`)
+  const version = m[1]!
+  const t = uvTarget(currentPlatform())
+  if (!t || t.ext !== 'tar.gz') throw new Error(`The test suite packs uv as tar.gz; this platform (${process.platform}/${process.arch}) is not supported by the harness`)
+  const asset = `uv-${t.target}.tar.gz`
+  const dir = path.join(ROOT, '.tmp', 'uv-release', version)
+  const file = path.join(dir, asset)
+  if (!fs.existsSync(file)) {
+    const stage = tempDir('uv-pack-')
+    const inner = path.join(stage, `uv-${t.target}`)
+    fs.mkdirSync(inner)
+    fs.copyFileSync(binary, path.join(inner, 'uv'))
+    const uvx = path.join(path.dirname(binary), 'uvx')
+    if (fs.existsSync(uvx)) fs.copyFileSync(uvx, path.join(inner, 'uvx'))
+    fs.mkdirSync(dir, { recursive: true })
+    const tmp = `${file}.tmp-${process.pid}`
+    execFileSync('tar', ['-czf', tmp, '-C', stage, `uv-${t.target}`])
+    fs.renameSync(tmp, file)
+    fs.rmSync(stage, { recursive: true, force: true })
+  }
+  release = { version, target: t.target, asset, archive: fs.readFileSync(file), binary }
+  return release
+}
+
+export class World {
+  readonly server = new FixtureServer()
+  readonly toolCache = tempDir('cs-toolcache-')
+  uv!: UvRelease
+
+  async start(): Promise<this> {
+    await this.server.start()
+    this.uv = uvRelease()
+    this.serveUv(this.server, this.uv.archive)
+    // The uv project on the index, for `uv-version: latest` (a newer pre-release must be ignored).
+    const fake = (v: string) => ({ filename: `uv-${v}-py3-none-manylinux_2_17_x86_64.whl`, content: Buffer.from(v) })
+    this.server.add('uv', fake('0.1.0'), fake(this.uv.version), fake('99.0.0a1'))
+    return this
+  }
+
+  /** Serves `archive` as uv's release asset of the real version, with its checksum. */
+  serveUv(server: FixtureServer, archive: Buffer, checksum = sha256(archive)): void {
+    const base = `/uv/${this.uv.version}/${this.uv.asset}`
+    server.addStatic(base, archive, 'application/gzip')
+    server.addStatic(`${base}.sha256`, `${checksum}  ${this.uv.asset}\n`, 'text/plain')
+  }
+
+  /** Inputs that point the action at this world (uv from the loopback release server). */
+  inputs(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      'uv-version': this.uv.version,
+      'uv-download-url': `${this.server.url}/uv`,
+      'uv-index-url': this.server.indexUrl,
+      'index-url': this.server.indexUrl,
+      ...extra,
+    }
+  }
+
+  run(inputs: Record<string, string>, opts: RunOptions = {}): Promise<RunResult> {
+    return runAction(this.inputs(inputs), { toolCache: this.toolCache, ...opts })
+  }
+
+  async close(): Promise<void> {
+    await this.server.close()
+  }
+}

@@ -1,0 +1,69 @@
+// Bad inputs, through the bundled action: outcome error, one clear message, everything written.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import * as fs from 'node:fs'
+import { MAIN_OUTPUTS, runAction, type RunResult } from './harness/action'
+
+const valid = { package: 'llama-stack', 'replay-command': 'true' }
+
+export function assertErrorRun(r: RunResult, message: RegExp): void {
+  assert.equal(r.outputs.outcome, 'error', r.stdout + r.stderr)
+  for (const o of MAIN_OUTPUTS) assert.ok(o in r.outputs, `output ${o} is set`)
+  assert.match(r.outputs.summary!, message)
+  assert.ok(r.result, 'result file written')
+  assert.equal(r.result.outcome, 'error')
+  assert.match(r.result.reason, message)
+  assert.match(r.summary, /⚠️/)
+  assert.match(r.summary, message)
+  assert.match(r.stdout, /::error::/)
+  assert.equal(r.exitCode, 1)
+  assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at .*\.js:\d+/, 'no stack trace')
+}
+
+const bad: [string, Record<string, string>, RegExp][] = [
+  ['unknown channel', { channel: 'nightly' }, /'channel'.*'nightly'.*'stable', 'dev', 'pre', 'pinned'/],
+  ['version not PEP 440', { version: '1.0;touch pwned' }, /'version'.*'1\.0;touch pwned'.*PEP 440/],
+  ['version-env not a name', { 'version-env': '1BAD-NAME' }, /'version-env'.*'1BAD-NAME'.*letters, digits/],
+  ['version-env PATH', { 'version-env': 'PATH' }, /'version-env'.*'PATH'/],
+  ['invalid pinned-pattern', { 'pinned-file': 'Makefile', 'pinned-pattern': 'VERSION = ([' }, /'pinned-pattern'.*valid JavaScript regular expression/],
+  ['pinned-pattern without group', { 'pinned-file': 'Makefile', 'pinned-pattern': 'VERSION = \\S+' }, /'pinned-pattern'.*capture group/],
+  ['non-numeric timeout', { 'replay-timeout-minutes': 'soon' }, /'replay-timeout-minutes'.*'soon'.*positive number of minutes/],
+  ['zero timeout', { 'record-timeout-minutes': '0' }, /'record-timeout-minutes'.*'0'/],
+  ['unknown fail-on word', { 'fail-on': 'incompatible,flaky' }, /'fail-on'.*'flaky'.*'compatible', 'needs-recording', 'incompatible', 'error'/],
+  ['missing package', { package: '' }, /'package' is required/],
+  ['missing replay-command', { 'replay-command': '' }, /'replay-command' is required/],
+  ['pinned without pinned-file', { channel: 'pinned' }, /'channel' is 'pinned' but 'pinned-file' is empty/],
+  ['bad prefetch-wheels', { 'prefetch-wheels': 'sometimes' }, /'prefetch-wheels'.*'sometimes'.*'auto', 'true', 'false'/],
+  ['bad cache-wheels', { 'cache-wheels': 'yes' }, /'cache-wheels'.*'yes'.*'true' or 'false'/],
+  ['bad uv-version', { 'uv-version': 'newest' }, /'uv-version'.*'newest'/],
+  ['bad index-url', { 'index-url': 'ftp://example/simple' }, /'index-url'.*http/],
+  ['bad package name', { package: 'llama stack;rm' }, /'package'.*distribution name/],
+]
+
+for (const [name, override, message] of bad) {
+  test(`bad input: ${name}`, async () => {
+    const r = await runAction({ ...valid, ...override })
+    assertErrorRun(r, message)
+    assert.equal(r.outputs['replay-result'], 'skipped')
+  })
+}
+
+test('an invalid channel leaves the channel output empty and names the result file unknown', async () => {
+  const r = await runAction({ ...valid, channel: 'weekly' })
+  assert.equal(r.outputs.channel, '')
+  assert.equal(r.outputs.version, '')
+  assert.match(r.outputs['result-file']!, /compat-sentinel-result-llama-stack-unknown\.json$/)
+  assert.ok(fs.existsSync(r.outputs['result-file']!))
+})
+
+test('fail-on without error: a bad input still reports error but the step passes', async () => {
+  const r = await runAction({ ...valid, channel: 'weekly', 'fail-on': 'incompatible' })
+  assert.equal(r.outputs.outcome, 'error')
+  assert.equal(r.exitCode, 0)
+  assert.match(r.stdout, /::warning::/)
+})
+
+test('a missing working-directory is an error naming it', async () => {
+  const r = await runAction({ ...valid, 'working-directory': 'no/such/dir', 'uv-version': 'system' })
+  assertErrorRun(r, /'working-directory' .*no\/such\/dir does not exist/)
+})
