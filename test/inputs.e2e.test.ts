@@ -2,23 +2,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import * as fs from 'node:fs'
-import { MAIN_OUTPUTS, runAction, type RunResult } from './harness/action'
+import { MAIN_OUTPUTS, runAction } from './harness/action'
+import { assertErrorRun } from './harness/assertions'
 
 const valid = { package: 'llama-stack', 'replay-command': 'true' }
-
-export function assertErrorRun(r: RunResult, message: RegExp): void {
-  assert.equal(r.outputs.outcome, 'error', r.stdout + r.stderr)
-  for (const o of MAIN_OUTPUTS) assert.ok(o in r.outputs, `output ${o} is set`)
-  assert.match(r.outputs.summary!, message)
-  assert.ok(r.result, 'result file written')
-  assert.equal(r.result.outcome, 'error')
-  assert.match(r.result.reason, message)
-  assert.match(r.summary, /⚠️/)
-  assert.match(r.summary, message)
-  assert.match(r.stdout, /::error::/)
-  assert.equal(r.exitCode, 1)
-  assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at .*\.js:\d+/, 'no stack trace')
-}
 
 const bad: [string, Record<string, string>, RegExp][] = [
   ['unknown channel', { channel: 'nightly' }, /'channel'.*'nightly'.*'stable', 'dev', 'pre', 'pinned'/],

@@ -8,7 +8,7 @@ import { World } from './harness/world'
 import { wheel, sdist } from './harness/dists'
 import { PypiServer } from './harness/pypiserver'
 import { tempDir } from './harness/action'
-import { assertErrorRun } from './inputs.e2e.test'
+import { assertErrorRun, closedPort } from './harness/assertions'
 
 const PKG = 'demo-upstream'
 const STABLE = ['0.7.2', '0.9.0', '0.10.0']
@@ -143,8 +143,9 @@ describe('index faults', () => {
   })
 
   test('index down: connection refused after retries', async () => {
-    const r = await world.run({ package: PKG, 'index-url': 'http://127.0.0.1:9/simple/', 'replay-command': 'true' })
-    assertErrorRun(r, /could not reach http:\/\/127\.0\.0\.1:9\/simple\/demo-upstream\/: connection refused \(4 attempts\)/)
+    const port = await closedPort()
+    const r = await world.run({ package: PKG, 'index-url': `http://127.0.0.1:${port}/simple/`, 'replay-command': 'true' })
+    assertErrorRun(r, new RegExp(`could not reach http://127\\.0\\.0\\.1:${port}/simple/demo-upstream/: connection refused \\(4 attempts\\)`))
   })
 
   test('500 then success is retried', async () => {

@@ -1,0 +1,28 @@
+// Assertions shared by the end-to-end suites: what every failed run must leave behind.
+import assert from 'node:assert/strict'
+import * as net from 'node:net'
+import { MAIN_OUTPUTS, type RunResult } from './action'
+
+/** An `error` run: one clear message everywhere a user looks, every output set, no stack trace. */
+export function assertErrorRun(r: RunResult, message: RegExp): void {
+  assert.equal(r.outputs.outcome, 'error', r.stdout + r.stderr)
+  for (const o of MAIN_OUTPUTS) assert.ok(o in r.outputs, `output ${o} is set`)
+  assert.match(r.outputs.summary!, message)
+  assert.ok(r.result, 'result file written')
+  assert.equal(r.result.outcome, 'error')
+  assert.match(r.result.reason, message)
+  assert.match(r.summary, /⚠️/)
+  assert.match(r.summary, message)
+  assert.match(r.stdout, /::error::/)
+  assert.equal(r.exitCode, 1)
+  assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at .*\.js:\d+/, 'no stack trace')
+}
+
+/** A loopback port nothing listens on: bound once by us, then released. */
+export async function closedPort(): Promise<number> {
+  const server = net.createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as net.AddressInfo).port
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
