@@ -10,6 +10,12 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const MAIN = path.join(ROOT, 'dist/index.js')
 export const REPORT = path.join(ROOT, 'dist/report/index.js')
 
+// The action's runtime is node24 (its bundled undici needs it); the harness runs the bundle with
+// the Node that runs the tests, so refuse an older one loudly instead of failing obscurely.
+if (Number(process.versions.node.split('.')[0]) < 24) {
+  throw new Error(`The tests need Node 24 (the action's runtime), but this is Node ${process.version}. Run them with \`npm test\`, which puts the node@24 devDependency first on PATH.`)
+}
+
 export interface RunOptions {
   env?: Record<string, string | undefined>
   entry?: string

@@ -80,11 +80,17 @@ export class World {
     return this
   }
 
-  /** Serves `archive` as uv's release asset of the real version, with its checksum. */
-  serveUv(server: FixtureServer, archive: Buffer, checksum = sha256(archive)): void {
-    const base = `/uv/${this.uv.version}/${this.uv.asset}`
+  /**
+   * Serves `archive` as uv's release asset under `<prefix>/<version>/`, with its checksum
+   * (`checksum: null` serves none), so each test can have its own, possibly broken, mirror.
+   */
+  serveUv(server: FixtureServer, archive: Buffer, opts: { checksum?: string | null; prefix?: string; version?: string } = {}): string {
+    const prefix = opts.prefix ?? '/uv'
+    const base = `${prefix}/${opts.version ?? this.uv.version}/${this.uv.asset}`
     server.addStatic(base, archive, 'application/gzip')
-    server.addStatic(`${base}.sha256`, `${checksum}  ${this.uv.asset}\n`, 'text/plain')
+    const checksum = opts.checksum === undefined ? sha256(archive) : opts.checksum
+    if (checksum !== null) server.addStatic(`${base}.sha256`, `${checksum}  ${this.uv.asset}\n`, 'text/plain')
+    return `${server.url}${prefix}`
   }
 
   /** Inputs that point the action at this world (uv from the loopback release server). */
