@@ -1,5 +1,12 @@
 // The verdict, as a pure function of what the phases did: exactly the contract's outcome table.
+import { constants } from 'node:os'
 import type { Outcome, PhaseReport } from './types'
+
+/** A shell reports a child killed by signal N as exit 128+N: say which signal it was. */
+function exitWords(code: number | null): string {
+  const signal = code !== null && code > 128 ? Object.entries(constants.signals).find(([, n]) => n === code - 128)?.[0] : undefined
+  return signal ? `exit ${code}: killed by ${signal}` : `exit ${code}`
+}
 
 export interface Verdict {
   outcome: Exclude<Outcome, 'error'>
@@ -15,7 +22,7 @@ export function describePhase(name: string, p: PhaseReport, timeoutMinutes?: num
     case 'skipped':
       return `${name} skipped`
     case 'failure':
-      return `${name} failed (${p.signal ? `killed by ${p.signal}` : `exit ${p.exitCode}`})`
+      return `${name} failed (${p.signal ? `killed by ${p.signal}` : exitWords(p.exitCode)})`
   }
 }
 

@@ -3,7 +3,7 @@ import * as core from '@actions/core'
 import * as glob from '@actions/glob'
 import * as fs from 'node:fs/promises'
 import { OUTCOMES, RESULT_SCHEMA, UserError, type Outcome, type ResultFile } from './types'
-import { splitList } from './inputs'
+import { loadReportInputs } from './inputs'
 import { runInfo, summaryLine } from './run-record'
 import { EMOJI, cell, escapeHtml } from './markdown'
 
@@ -86,10 +86,9 @@ export async function runReport(): Promise<void> {
   let failOn = new Set<Outcome>(['incompatible', 'error'])
   let count = 0
   try {
-    const words = splitList(core.getInput('fail-on') || 'incompatible,error')
-    for (const w of words) if (!OUTCOMES.includes(w as Outcome)) throw new UserError(`Input 'fail-on' has the value '${w}', which is not accepted: use ${OUTCOMES.join(', ')}.`)
-    failOn = new Set(words as Outcome[])
-    const { legs } = await readLegs(core.getInput('results') || '**/compat-sentinel-result-*.json')
+    const inputs = loadReportInputs()
+    failOn = inputs.failOn
+    const { legs } = await readLegs(inputs.results)
     count = legs.length
     const c = combine(legs)
     await publish(c.overall, c.lines.join('\n'), c.slack, count, `## ${EMOJI[c.overall]} compat-sentinel: ${c.overall}\n\n${c.table}`)

@@ -96,8 +96,26 @@ function pattern(value: string): RegExp | null {
   return re
 }
 
+const FAIL_ON_DEFAULT = 'incompatible,error'
+
+/** `fail-on` words; `none` alone means "never fail" (an empty input means the default, as on a runner). */
 function readFailOn(): Set<Outcome> {
-  return new Set(splitList(read('fail-on', 'incompatible,error')).map((word) => oneOf('fail-on', word, OUTCOMES)))
+  const words = splitList(read('fail-on', FAIL_ON_DEFAULT))
+  if (words.length === 1 && words[0] === 'none') return new Set()
+  for (const word of words) {
+    if (!(OUTCOMES as readonly string[]).includes(word)) throw bad('fail-on', word, `use a comma-separated list of ${OUTCOMES.map((o) => `'${o}'`).join(', ')}, or 'none'`)
+  }
+  return new Set(words as Outcome[])
+}
+
+export interface ReportInputs {
+  results: string
+  failOn: Set<Outcome>
+}
+
+/** The inputs of the report sub-action (report/action.yml). */
+export function loadReportInputs(): ReportInputs {
+  return { results: read('results', '**/compat-sentinel-result-*.json'), failOn: readFailOn() }
 }
 
 /** `fail-on` on its own, so a run whose other inputs are bad still fails (or not) as configured. */
@@ -105,7 +123,7 @@ export function failOnOrDefault(): ReadonlySet<Outcome> {
   try {
     return readFailOn()
   } catch {
-    return new Set(['incompatible', 'error'])
+    return new Set(splitList(FAIL_ON_DEFAULT) as Outcome[])
   }
 }
 

@@ -42,7 +42,7 @@ function commandEnv(inputs: Inputs, rec: RunRecord, phase: 'replay' | 'record'):
   return {
     ...process.env,
     [inputs.versionEnv]: rec.version,
-    COMPAT_SENTINEL_PACKAGE: inputs.package,
+    COMPAT_SENTINEL_PACKAGE: rec.package,
     COMPAT_SENTINEL_VERSION: rec.version,
     COMPAT_SENTINEL_CHANNEL: rec.channel,
     COMPAT_SENTINEL_PHASE: phase,

@@ -74,12 +74,21 @@ export async function runPhase(spec: PhaseSpec): Promise<PhaseReport> {
   current = child
 
   for (const stream of [child.stdout!, child.stderr!]) {
+    let blocked = false
     const lines = new LineSplitter((line) => {
       tail.add(line)
-      process.stdout.write(mask(line) + '\n')
+      if (!process.stdout.write(mask(line) + '\n')) blocked = true
     })
     stream.setEncoding('utf8')
-    stream.on('data', (chunk: string) => lines.push(chunk))
+    stream.on('data', (chunk: string) => {
+      lines.push(chunk)
+      // Where the log is slower than the command, wait for it rather than buffer without bound.
+      if (blocked) {
+        blocked = false
+        stream.pause()
+        process.stdout.once('drain', () => stream.resume())
+      }
+    })
     stream.on('end', () => lines.flush())
   }
 

@@ -35262,7 +35262,7 @@ function glob_hashFiles(patterns_1) {
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: ./src/types.ts
 // Shared vocabulary of the pipeline: the contract's words as types.
-const types_OUTCOMES = ['compatible', 'needs-recording', 'incompatible', 'error'];
+const OUTCOMES = ['compatible', 'needs-recording', 'incompatible', 'error'];
 const types_CHANNELS = (/* unused pure expression or super */ null && (['stable', 'dev', 'pre', 'pinned']));
 const types_RESULT_SCHEMA = 'compat-sentinel/result@1';
 /**
@@ -35999,9 +35999,9 @@ function secrets_redactUrl(value) {
 
 
 
-const read = (name, fallback = '') => core.getInput(name).trim() || fallback;
+const read = (name, fallback = '') => getInput(name).trim() || fallback;
 function bad(name, value, accepted) {
-    return new UserError(`Input '${name}' has the value '${value}', which is not accepted: ${accepted}.`);
+    return new types_UserError(`Input '${name}' has the value '${value}', which is not accepted: ${accepted}.`);
 }
 function oneOf(name, value, allowed) {
     if (allowed.includes(value))
@@ -36050,8 +36050,21 @@ function pattern(value) {
     }
     return re;
 }
+const FAIL_ON_DEFAULT = 'incompatible,error';
+/** `fail-on` words; `none` alone means "never fail" (an empty input means the default, as on a runner). */
 function readFailOn() {
-    return new Set(splitList(read('fail-on', 'incompatible,error')).map((word) => oneOf('fail-on', word, OUTCOMES)));
+    const words = splitList(read('fail-on', FAIL_ON_DEFAULT));
+    if (words.length === 1 && words[0] === 'none')
+        return new Set();
+    for (const word of words) {
+        if (!OUTCOMES.includes(word))
+            throw bad('fail-on', word, `use a comma-separated list of ${OUTCOMES.map((o) => `'${o}'`).join(', ')}, or 'none'`);
+    }
+    return new Set(words);
+}
+/** The inputs of the report sub-action (report/action.yml). */
+function loadReportInputs() {
+    return { results: read('results', '**/compat-sentinel-result-*.json'), failOn: readFailOn() };
 }
 /** `fail-on` on its own, so a run whose other inputs are bad still fails (or not) as configured. */
 function failOnOrDefault() {
@@ -36059,7 +36072,7 @@ function failOnOrDefault() {
         return readFailOn();
     }
     catch {
-        return new Set(['incompatible', 'error']);
+        return new Set(splitList(FAIL_ON_DEFAULT));
     }
 }
 /** The package and channel as far as they can be read, for naming the result file on errors. */
@@ -36284,12 +36297,22 @@ async function runPhase(spec) {
     });
     current = child;
     for (const stream of [child.stdout, child.stderr]) {
+        let blocked = false;
         const lines = new LineSplitter((line) => {
             tail.add(line);
-            process.stdout.write(mask(line) + '\n');
+            if (!process.stdout.write(mask(line) + '\n'))
+                blocked = true;
         });
         stream.setEncoding('utf8');
-        stream.on('data', (chunk) => lines.push(chunk));
+        stream.on('data', (chunk) => {
+            lines.push(chunk);
+            // Where the log is slower than the command, wait for it rather than buffer without bound.
+            if (blocked) {
+                blocked = false;
+                stream.pause();
+                process.stdout.once('drain', () => stream.resume());
+            }
+        });
         stream.on('end', () => lines.flush());
     }
     let timedOut = false;
@@ -36480,8 +36503,8 @@ function validateResult(data, file) {
         ? 'it is not a JSON object'
         : r.schema !== types_RESULT_SCHEMA
             ? `its schema is ${JSON.stringify(r.schema)}, not "${types_RESULT_SCHEMA}"`
-            : !types_OUTCOMES.includes(r.outcome)
-                ? `its outcome ${JSON.stringify(r.outcome)} is not one of ${types_OUTCOMES.join(', ')}`
+            : !OUTCOMES.includes(r.outcome)
+                ? `its outcome ${JSON.stringify(r.outcome)} is not one of ${OUTCOMES.join(', ')}`
                 : typeof r.package !== 'string' || typeof r.channel !== 'string' || typeof r.version !== 'string'
                     ? 'package, channel or version is missing'
                     : !r.replay || !r.record
@@ -36534,12 +36557,9 @@ async function runReport() {
     let failOn = new Set(['incompatible', 'error']);
     let count = 0;
     try {
-        const words = splitList(getInput('fail-on') || 'incompatible,error');
-        for (const w of words)
-            if (!types_OUTCOMES.includes(w))
-                throw new types_UserError(`Input 'fail-on' has the value '${w}', which is not accepted: use ${types_OUTCOMES.join(', ')}.`);
-        failOn = new Set(words);
-        const { legs } = await readLegs(getInput('results') || '**/compat-sentinel-result-*.json');
+        const inputs = loadReportInputs();
+        failOn = inputs.failOn;
+        const { legs } = await readLegs(inputs.results);
         count = legs.length;
         const c = combine_combine(legs);
         await publish(c.overall, c.lines.join('\n'), c.slack, count, `## ${markdown_EMOJI[c.overall]} compat-sentinel: ${c.overall}\n\n${c.table}`);

@@ -76,6 +76,35 @@ function baseEnv(): Record<string, string> {
   return env
 }
 
+/** Keeps the first and last 8 MB of a log, so a test of a huge output does not hold it all. */
+class BoundedLog {
+  private head: Buffer[] = []
+  private headBytes = 0
+  private tail: Buffer[] = []
+  private tailBytes = 0
+  private cut = false
+  constructor(private readonly limit = 8 * 2 ** 20) {}
+
+  add(chunk: Buffer): void {
+    if (this.headBytes < this.limit) {
+      this.head.push(chunk)
+      this.headBytes += chunk.length
+      return
+    }
+    this.tail.push(chunk)
+    this.tailBytes += chunk.length
+    while (this.tailBytes - this.tail[0]!.length > this.limit) {
+      this.tailBytes -= this.tail.shift()!.length
+      this.cut = true
+    }
+  }
+
+  toString(): string {
+    const middle = this.cut ? '\n[... harness: log middle dropped ...]\n' : ''
+    return Buffer.concat(this.head).toString('utf8') + middle + Buffer.concat(this.tail).toString('utf8')
+  }
+}
+
 export async function runAction(inputs: Record<string, string>, opts: RunOptions = {}): Promise<RunResult> {
   const dir = tempDir('cs-run-')
   const workspace = opts.workspace ?? path.join(dir, 'workspace')
@@ -111,13 +140,14 @@ export async function runAction(inputs: Record<string, string>, opts: RunOptions
 
   const child = spawn(process.execPath, [opts.entry ?? MAIN], { cwd: workspace, env, stdio: ['ignore', 'pipe', 'pipe'] })
   opts.onStart?.(child.pid!)
-  let stdout = ''
+  const stdoutLog = new BoundedLog()
   let stderr = ''
-  child.stdout.on('data', (d) => (stdout += d))
+  child.stdout.on('data', (d: Buffer) => stdoutLog.add(d))
   child.stderr.on('data', (d) => (stderr += d))
   const killer = setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs ?? 120_000)
   const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('close', (c, s) => r([c, s])))
   clearTimeout(killer)
+  const stdout = stdoutLog.toString()
 
   const outputs = parseCommandFile(fs.readFileSync(files.output!, 'utf8'))
   let result: unknown
