@@ -36355,8 +36355,9 @@ const phases_skippedPhase = () => ({ result: 'skipped', exitCode: null, duration
 
 ;// CONCATENATED MODULE: ./src/markdown.ts
 // Escaping for the job summary: nothing a command printed may become markdown or HTML there.
+// No attribute values are ever built from text, so quotes can stay as they are.
 function escapeHtml(s) {
-    return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+    return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 /** A table cell: HTML-escaped, pipes and backticks neutralised, one line. */
 function cell(s) {
