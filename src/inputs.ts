@@ -2,6 +2,7 @@
 // Nothing else in the action calls core.getInput. Defaults are applied here too, because a
 // runner is not the only caller (local runs and tests set INPUT_* themselves).
 import * as core from '@actions/core'
+import * as os from 'node:os'
 import * as path from 'node:path'
 import { valid as validPep440 } from '@renovatebot/pep440'
 import { CHANNELS, OUTCOMES, UserError, type Channel, type Outcome } from './types'
@@ -226,5 +227,6 @@ export function workspace(): string {
 }
 
 export function runnerTemp(): string {
-  return process.env.RUNNER_TEMP || path.join(process.env.TMPDIR || '/tmp', 'compat-sentinel-runner-temp')
+  // Absolute, so the result-file output still points at the file from another directory.
+  return path.resolve(process.env.RUNNER_TEMP || path.join(os.tmpdir(), 'compat-sentinel-runner-temp'))
 }

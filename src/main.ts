@@ -125,4 +125,3 @@ export async function run(): Promise<void> {
   await finish()
 }
 
-void run()

@@ -35273,6 +35273,8 @@ class types_UserError extends Error {
     name = 'UserError';
 }
 
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: ./node_modules/@renovatebot/pep440/lib/version.js
@@ -35999,6 +36001,7 @@ function secrets_redactUrl(value) {
 
 
 
+
 const read = (name, fallback = '') => getInput(name).trim() || fallback;
 function bad(name, value, accepted) {
     return new types_UserError(`Input '${name}' has the value '${value}', which is not accepted: ${accepted}.`);
@@ -36169,7 +36172,8 @@ function workspace() {
     return process.env.GITHUB_WORKSPACE || process.cwd();
 }
 function inputs_runnerTemp() {
-    return process.env.RUNNER_TEMP || path.join(process.env.TMPDIR || '/tmp', 'compat-sentinel-runner-temp');
+    // Absolute, so the result-file output still points at the file from another directory.
+    return path.resolve(process.env.RUNNER_TEMP || path.join(os.tmpdir(), 'compat-sentinel-runner-temp'));
 }
 
 ;// CONCATENATED MODULE: external "node:child_process"

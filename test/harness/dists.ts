@@ -22,6 +22,8 @@ export interface WheelOptions {
   /** Filler bytes, for large-wheel benchmarks. */
   padding?: number
   requires?: string[]
+  /** Whole module files by path inside the wheel (e.g. `pkg/server.py`), added as given. */
+  files?: Record<string, string>
 }
 
 export function wheel(project: string, version: string, opts: WheelOptions = {}): Dist {
@@ -34,6 +36,7 @@ export function wheel(project: string, version: string, opts: WheelOptions = {})
     { name: `${distInfo}/METADATA`, data: Buffer.from(`Metadata-Version: 2.1\nName: ${project}\nVersion: ${version}\n${(opts.requires ?? []).map((r) => `Requires-Dist: ${r}\n`).join('')}\n`) },
     { name: `${distInfo}/WHEEL`, data: Buffer.from(`Wheel-Version: 1.0\nGenerator: compat-sentinel-tests\nRoot-Is-Purelib: ${plat === 'any'}\nTag: ${tag}\n`) },
   ]
+  for (const [name, text] of Object.entries(opts.files ?? {})) files.push({ name, data: Buffer.from(text) })
   if (opts.padding) files.push({ name: `${mod}/padding.bin`, data: Buffer.alloc(opts.padding, 7) })
   const record = files.map((f) => `${f.name},sha256=${createHash('sha256').update(f.data).digest('base64url')},${f.data.length}`).join('\n')
   files.push({ name: `${distInfo}/RECORD`, data: Buffer.from(`${record}\n${distInfo}/RECORD,,\n`) })
