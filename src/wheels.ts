@@ -1,6 +1,5 @@
 // Stage 3: the upstream's own files at the tested version, verified, cached, and handed to uv
 // as find-links, so `uv run --with pkg==<dev>` finds a dev build that lives on another index.
-import * as cache from '@actions/cache'
 import * as core from '@actions/core'
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
@@ -73,12 +72,21 @@ async function ensureWritable(dir: string): Promise<void> {
   }
 }
 
+type CacheModule = typeof import('@actions/cache')
+
 let cacheNoticeShown = false
-function cacheAvailable(): boolean {
-  if (cache.isFeatureAvailable()) return true
+/**
+ * The Actions cache client, or null where the service is not there (outside GitHub). It is
+ * loaded only when a runner offers the service: it is most of the bundle's size, and most runs
+ * (stable from PyPI, or wheels already on disk) never need it.
+ */
+async function cacheClient(): Promise<CacheModule | null> {
+  const offered = Boolean(process.env.ACTIONS_CACHE_URL || process.env.ACTIONS_RESULTS_URL)
+  const cache = offered ? await import('@actions/cache') : null
+  if (cache?.isFeatureAvailable()) return cache
   if (!cacheNoticeShown) core.info('The Actions cache service is not available here (not on a GitHub runner); wheels are downloaded without caching.')
   cacheNoticeShown = true
-  return false
+  return null
 }
 
 async function runLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -113,10 +121,10 @@ export async function prefetchWheels(inputs: Pick<Inputs, 'package' | 'companion
 
   let todo = await missing(dir, wanted)
   let cacheHit = false
-  const useCache = inputs.cacheWheels && todo.length > 0 && cacheAvailable()
+  const cache = inputs.cacheWheels && todo.length > 0 ? await cacheClient() : null
   const key = cacheKey(platform, inputs.package, res.version, wanted)
   const paths = wanted.map((f) => path.join(dir, f.filename))
-  if (useCache) {
+  if (cache) {
     try {
       if (await cache.restoreCache(paths, key)) {
         todo = await missing(dir, wanted)
@@ -140,7 +148,7 @@ export async function prefetchWheels(inputs: Pick<Inputs, 'package' | 'companion
   })
   if (todo.length === 0 && !cacheHit) core.info(`All ${wanted.length} files were already in ${dir}`)
 
-  if (useCache && !cacheHit && todo.length > 0) {
+  if (cache && !cacheHit && todo.length > 0) {
     try {
       await cache.saveCache(paths, key)
     } catch (e) {

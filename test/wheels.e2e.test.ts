@@ -9,7 +9,7 @@ import { World } from './harness/world'
 import { FixtureServer } from './harness/fixture-server'
 import { sdist, wheel } from './harness/dists'
 import { tempDir } from './harness/action'
-import { assertErrorRun } from './harness/assertions'
+import { assertErrorRun, closedPort } from './harness/assertions'
 import { shouldPrefetch } from '../src/wheels'
 import { currentPlatform, wheelFits } from '../src/platform'
 
@@ -81,6 +81,20 @@ describe('the proof: a dev build from another index installs through UV_FIND_LIN
     assert.equal(r.outputs['wheels-dir'], path.join(r.workspace, wheelsDir), 'relative to GITHUB_WORKSPACE')
     assert.equal(r.exportedEnv.UV_FIND_LINKS, expected)
     assert.equal(fs.readFileSync(path.join(r.workspace, 'links.txt'), 'utf8'), expected, 'the command sees both')
+  })
+
+  test('a cache service that fails: a warning, then the wheels are downloaded anyway', async () => {
+    const port = await closedPort()
+    const r = await world.run(
+      { package: PKG, channel: 'dev', 'index-url': devIndex.indexUrl, 'replay-command': 'true' },
+      { env: { ACTIONS_CACHE_URL: `http://127.0.0.1:${port}/`, ACTIONS_RUNTIME_TOKEN: 'token-for-tests' } },
+    )
+    assert.equal(r.outputs.outcome, 'compatible', r.stdout)
+    // The cache client (loaded on demand from its own chunk of the bundle) warns and gives up.
+    assert.match(r.stdout, /::warning::Failed to restore: .*ECONNREFUSED/)
+    assert.match(r.stdout, /::warning::Failed to save: .*ECONNREFUSED/)
+    assert.deepEqual(fs.readdirSync(r.outputs['wheels-dir']!), [`demo_upstream-${DEV}-py3-none-any.whl`])
+    assert.equal(r.outputs['wheels-cache-hit'], 'false')
   })
 
   test('files already verified in wheels-dir are not downloaded again', async () => {
