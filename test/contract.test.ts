@@ -6,7 +6,14 @@ import * as path from 'node:path'
 import { parse } from 'yaml'
 import { ROOT } from './harness/action'
 
-const CONTRACT = path.join(ROOT, '..', 'shared', 'CONTRACT.md')
+// The binding contract lives in ../shared; docs/CONTRACT.md is the copy that ships with the
+// repository (for clones without ../shared), and must not drift from it.
+const SHARED = path.join(ROOT, '..', 'shared', 'CONTRACT.md')
+const CONTRACT = path.join(ROOT, 'docs', 'CONTRACT.md')
+
+test('docs/CONTRACT.md is the shared contract, unchanged', { skip: !fs.existsSync(SHARED) && 'no ../shared beside this clone' }, () => {
+  assert.equal(fs.readFileSync(CONTRACT, 'utf8'), fs.readFileSync(SHARED, 'utf8'), 'copy ../shared/CONTRACT.md to docs/CONTRACT.md')
+})
 
 function section(text: string, heading: string): string {
   const start = text.indexOf(heading)
@@ -79,4 +86,63 @@ test('report/action.yml declares the report sub-action of the contract', () => {
   assert.deepEqual(Object.keys(report.outputs).sort(), outNames.sort())
   assert.equal(report.runs.using, 'node24')
   assert.ok(fs.existsSync(path.join(ROOT, 'report', report.runs.main)), 'report entry exists')
+})
+
+// The README is what users copy from: its tables and workflows must match the action.
+const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8')
+
+test('README input and output tables match action.yml and report/action.yml', () => {
+  const names = (part: string) => rows(part).map((r) => r.names[0]!)
+  const inputsPart = section(readme, '## Inputs')
+  assert.deepEqual(names(inputsPart).sort(), Object.keys(action.inputs).sort())
+  for (const { names: [name], second } of rows(inputsPart)) {
+    const input = action.inputs[name!]
+    const documented = contractDefault(second)
+    assert.equal(Boolean(input.required), documented.required, `README input ${name}: required`)
+    if (!documented.required) assert.equal(String(input.default ?? ''), documented.value, `README input ${name}: default`)
+  }
+  assert.deepEqual(names(section(readme, '## Outputs')).sort(), Object.keys(action.outputs).sort())
+  const [rIn, rOut] = section(readme, '## The `report` sub-action').split(/\n\| output/)
+  assert.deepEqual(names(rIn!).sort(), Object.keys(report.inputs).sort())
+  assert.deepEqual(names(rOut!).sort(), Object.keys(report.outputs).sort())
+})
+
+/** Every workflow: the README's yaml blocks and .github/workflows/*.yml. */
+function workflows(): [string, any][] {
+  const fromReadme = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m, i): [string, any] => [`README block ${i + 1}`, parse(m[1]!)])
+  const dir = path.join(ROOT, '.github/workflows')
+  const files = fs.readdirSync(dir).map((f): [string, any] => [`.github/workflows/${f}`, parse(fs.readFileSync(path.join(dir, f), 'utf8'))])
+  return [...fromReadme, ...files]
+}
+
+test('every workflow uses only inputs and outputs that exist', () => {
+  const all = workflows()
+  assert.ok(all.length >= 5, 'README examples and the repository workflows')
+  for (const [where, wf] of all) {
+    assert.ok(wf.on && wf.jobs, `${where} is a workflow`)
+    for (const [jobName, job] of Object.entries<any>(wf.jobs)) {
+      const ids = new Map<string, any>()
+      for (const step of job.steps ?? []) {
+        const uses = String(step.uses ?? '')
+        const which = /compat-sentinel(@|$)|^\.\/?$/.test(uses) ? action : /compat-sentinel\/report@|^\.\/report$/.test(uses) ? report : null
+        if (!which) continue
+        for (const key of Object.keys(step.with ?? {})) assert.ok(key in which.inputs, `${where} job ${jobName}: input '${key}' does not exist`)
+        for (const [name, spec] of Object.entries<any>(which.inputs)) if (spec.required) assert.ok(step.with?.[name] !== undefined, `${where}: required input ${name} missing`)
+        if (step.id) ids.set(step.id, which)
+      }
+      for (const m of JSON.stringify(job).matchAll(/steps\.([\w-]+)\.outputs\.([\w-]+)/g)) {
+        const which = ids.get(m[1]!)
+        if (which) assert.ok(m[2]! in which.outputs, `${where} job ${jobName}: output '${m[2]}' of step ${m[1]} does not exist`)
+      }
+    }
+  }
+})
+
+test('the README examples follow the security advice they give', () => {
+  for (const [where, wf] of workflows().filter(([w]) => w.startsWith('README'))) {
+    assert.deepEqual(wf.permissions, { contents: 'read' }, `${where}: permissions`)
+    const triggers = typeof wf.on === 'string' ? [wf.on] : Object.keys(wf.on)
+    const text = JSON.stringify(wf.jobs)
+    if (triggers.includes('pull_request')) assert.doesNotMatch(text, /secrets\.|record-command/, `${where}: no secrets or recording on pull requests`)
+  }
 })

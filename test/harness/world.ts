@@ -6,6 +6,7 @@ import * as path from 'node:path'
 import { FixtureServer } from './fixture-server'
 import { ROOT, runAction, tempDir, type RunOptions, type RunResult } from './action'
 import { sha256 } from './dists'
+import { zip } from './zip'
 import { currentPlatform, uvTarget } from '../../src/platform'
 
 export interface UvRelease {
@@ -44,22 +45,28 @@ export function uvRelease(): UvRelease {
   if (!m) throw new Error(`${binary} --version did not print a uv version. ${PIP_HINT}`)
   const version = m[1]!
   const t = uvTarget(currentPlatform())
-  if (!t || t.ext !== 'tar.gz') throw new Error(`The test suite packs uv as tar.gz; this platform (${process.platform}/${process.arch}) is not supported by the harness`)
-  const asset = `uv-${t.target}.tar.gz`
+  if (!t) throw new Error(`uv ships no release for this platform (${process.platform}/${process.arch}); the tests cannot pack one`)
+  const asset = `uv-${t.target}.${t.ext}`
   const dir = path.join(ROOT, '.tmp', 'uv-release', version)
   const file = path.join(dir, asset)
   if (!fs.existsSync(file)) {
-    const stage = tempDir('uv-pack-')
-    const inner = path.join(stage, `uv-${t.target}`)
-    fs.mkdirSync(inner)
-    fs.copyFileSync(binary, path.join(inner, 'uv'))
-    const uvx = path.join(path.dirname(binary), 'uvx')
-    if (fs.existsSync(uvx)) fs.copyFileSync(uvx, path.join(inner, 'uvx'))
     fs.mkdirSync(dir, { recursive: true })
     const tmp = `${file}.tmp-${process.pid}`
-    execFileSync('tar', ['-czf', tmp, '-C', stage, `uv-${t.target}`])
+    const uvx = path.join(path.dirname(binary), path.basename(binary).replace(/^uv/, 'uvx'))
+    const binaries = [binary, ...(fs.existsSync(uvx) ? [uvx] : [])]
+    if (t.ext === 'zip') {
+      // Windows assets hold the binaries at the archive root.
+      fs.writeFileSync(tmp, zip(binaries.map((b) => ({ name: path.basename(b), data: fs.readFileSync(b) }))))
+    } else {
+      // Unix assets hold a folder named after the target.
+      const stage = tempDir('uv-pack-')
+      const inner = path.join(stage, `uv-${t.target}`)
+      fs.mkdirSync(inner)
+      for (const b of binaries) fs.copyFileSync(b, path.join(inner, path.basename(b)))
+      execFileSync('tar', ['-czf', tmp, '-C', stage, `uv-${t.target}`])
+      fs.rmSync(stage, { recursive: true, force: true })
+    }
     fs.renameSync(tmp, file)
-    fs.rmSync(stage, { recursive: true, force: true })
   }
   release = { version, target: t.target, asset, archive: fs.readFileSync(file), binary }
   return release
