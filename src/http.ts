@@ -1,5 +1,6 @@
 // The one HTTP client of the action: index pages, wheels and uv archives all go through it, so
 // every request gets the same timeout, retries, proxy handling and size limits.
+import * as core from '@actions/core'
 import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { rename, rm } from 'node:fs/promises'
@@ -114,7 +115,11 @@ export async function get<T>(rawUrl: string, opts: RequestOptions, consume: (res
       } else if (isRedirectLoop(e)) {
         throw new UserError(`${redactUrl(rawUrl)} redirects in a loop (more than 20 redirects): check the URL or the server's configuration.`)
       }
-      if (attempt < attempts) await sleep(waitMs)
+      if (attempt < attempts) {
+        const why = e instanceof HttpStatusError ? `HTTP ${e.status}${e.retryAfterMs !== undefined ? ', Retry-After' : ''}` : describeNetworkError(e)
+        core.info(`${redactUrl(rawUrl)}: ${why}; retry ${attempt} of ${attempts - 1} in ${(waitMs / 1000).toFixed(1)} s`)
+        await sleep(waitMs)
+      }
     }
   }
   if (lastError instanceof HttpStatusError) {

@@ -112,10 +112,15 @@ export async function run(): Promise<void> {
         .finally(() => process.exit(1))
     })
   }
-  process.on('uncaughtException', (e) => {
+  // Whatever escapes still ends in a report, never in a bare stack trace.
+  const crash = (e: unknown) => {
     fail(explain(e))
-    void finish().finally(() => process.exit(1))
-  })
+    void stopCurrentPhase()
+      .then(finish)
+      .finally(() => process.exit(1))
+  }
+  process.on('uncaughtException', crash)
+  process.on('unhandledRejection', crash)
 
   try {
     await pipeline(rec)

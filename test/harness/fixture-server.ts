@@ -29,6 +29,8 @@ export interface Fault {
   redirectTo?: string
   /** Serves a wrong sha256 for files in the index listing. */
   wrongHash?: boolean
+  /** Streams this many bytes of filler (never held in memory) as a 200 answer. */
+  hugeBody?: number
 }
 
 interface FaultRule {
@@ -47,7 +49,7 @@ export class FixtureServer {
   mode: Mode = 'auto'
   readonly projects = new Map<string, HostedFile[]>()
   readonly statics = new Map<string, { body: Buffer; contentType: string }>()
-  readonly requests: { path: string; accept: string }[] = []
+  readonly requests: { path: string; accept: string; authorization?: string }[] = []
   private rules: FaultRule[] = []
   private server = http.createServer((req, res) => void this.handle(req, res))
   private sockets = new Set<import('node:net').Socket>()
@@ -105,11 +107,12 @@ export class FixtureServer {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
-    this.requests.push({ path, accept: String(req.headers.accept ?? '') })
+    this.requests.push({ path, accept: String(req.headers.accept ?? ''), authorization: req.headers.authorization })
     const fault = this.takeFault(path)
     if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs))
     if (fault?.hang) return
     if (fault?.reset) return void req.socket.destroy()
+    if (fault?.hugeBody !== undefined) return this.streamFiller(res, fault.hugeBody, fault.contentType)
     if (fault?.redirectTo) return void res.writeHead(fault.status ?? 302, { location: fault.redirectTo }).end()
     if (fault && (fault.status !== undefined || fault.body !== undefined)) {
       res.writeHead(fault.status ?? 200, { 'content-type': fault.contentType ?? 'text/plain', ...fault.headers })
@@ -124,6 +127,22 @@ export class FixtureServer {
       return void setTimeout(() => req.socket.destroy(), 20)
     }
     res.end(found.body)
+  }
+
+  private streamFiller(res: http.ServerResponse, bytes: number, contentType = 'text/html'): void {
+    res.writeHead(200, { 'content-type': contentType, 'content-length': String(bytes) })
+    const chunk = Buffer.alloc(64 * 1024, 'a')
+    let left = bytes
+    const pump = () => {
+      while (left > 0) {
+        const n = Math.min(left, chunk.length)
+        left -= n
+        if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return void res.once('drain', pump)
+      }
+      res.end()
+    }
+    res.on('close', () => (left = 0))
+    pump()
   }
 
   private route(path: string, accept: string, fault?: Fault): { body: Buffer; contentType: string } | { redirect: string } | null {

@@ -1,0 +1,105 @@
+// Property-based tests (fast-check): whatever an index sends, the parsers return a typed page or
+// a typed IndexFormatError, and version selection only ever yields a valid, safe PEP 440 version.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import fc from 'fast-check'
+import { valid, compare } from '@renovatebot/pep440'
+import { IndexFormatError, parseHtmlPage, parseJsonPage, parsePage, type IndexFile } from '../src/simple-api'
+import { selectForChannel } from '../src/versions'
+
+const PAGE = 'https://index.example/simple/demo-upstream/'
+const PROJECT = 'demo-upstream'
+const RUNS = { numRuns: 500 }
+
+/** Runs `parse`; anything thrown that is not an IndexFormatError fails the property. */
+function typedOutcome(parse: () => { files: IndexFile[] }): IndexFile[] | 'format-error' {
+  try {
+    return parse().files
+  } catch (e) {
+    if (e instanceof IndexFormatError) return 'format-error'
+    throw e
+  }
+}
+
+// Strings that look like what indexes and attackers send: versions, shell syntax, markup.
+const versionish = fc.oneof(
+  fc.constantFrom('1.0', '0.10.0.dev1', '0.7.2.dev9', '1.0rc1.dev2', '2!1.0', '1.0.post1', '1.0+local', '1.0.DEV3', '1.0;touch pwned', '$(id)', '`id`', '1.0 && rm -rf ~', '', '..', '1.0\n2.0'),
+  fc.stringMatching(/^[0-9]{1,3}(\.[0-9]{1,3}){0,3}((a|b|rc|\.dev|\.post)[0-9]{1,3})?$/),
+  fc.string({ maxLength: 20 }),
+)
+const filename = fc.oneof(
+  versionish.map((v) => `demo_upstream-${v}-py3-none-any.whl`),
+  versionish.map((v) => `demo-upstream-${v}.tar.gz`),
+  fc.string({ maxLength: 40 }),
+)
+const jsonFile = fc.record(
+  {
+    filename: fc.oneof(filename, fc.anything()),
+    url: fc.oneof(fc.constant('../../files/x.whl'), fc.webUrl(), fc.string(), fc.anything()),
+    hashes: fc.oneof(fc.record({ sha256: fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$/), fc.string()) }), fc.anything()),
+    yanked: fc.oneof(fc.boolean(), fc.string(), fc.anything()),
+    'upload-time': fc.oneof(fc.date().map((d) => (Number.isNaN(d.getTime()) ? 'bad' : d.toISOString())), fc.string(), fc.anything()),
+    'requires-python': fc.oneof(fc.string(), fc.anything()),
+  },
+  { requiredKeys: [] },
+)
+const jsonBody = fc.oneof(
+  fc.record({ meta: fc.anything(), name: fc.anything(), files: fc.array(jsonFile, { maxLength: 12 }) }).map((o) => JSON.stringify(o)),
+  fc.anything().map((o) => JSON.stringify(o) ?? 'undefined'),
+  fc.string(),
+)
+const htmlBody = fc.oneof(
+  fc.array(fc.tuple(fc.oneof(filename, fc.string()), fc.oneof(fc.constant(''), fc.constant(' data-yanked'), fc.string().map((s) => ` data-yanked="${s}"`)), fc.string({ maxLength: 70 })), { maxLength: 12 }).map(
+    (links) => `<html><body>${links.map(([f, y, frag]) => `<a href="../../files/${f}#sha256=${frag}"${y}>${f}</a>`).join('\n')}</body></html>`,
+  ),
+  fc.string(),
+  fc.string().map((s) => `<a href="${s}">${s}</a>`),
+)
+
+/** The properties every parsed page must have, whatever the body. */
+function assertSafe(files: IndexFile[] | 'format-error'): void {
+  if (files === 'format-error') return
+  for (const f of files) {
+    assert.equal(typeof f.filename, 'string')
+    assert.ok(/^https?:\/\//.test(f.url), `only http(s) URLs: ${f.url}`)
+    if (f.sha256 !== undefined) assert.match(f.sha256, /^[0-9a-f]{64}$/)
+    if (f.version !== null) assert.match(f.filename, /^[A-Za-z0-9][A-Za-z0-9._+!-]*$/, 'a file with a version has a safe filename')
+  }
+  for (const channel of ['stable', 'dev', 'pre'] as const) {
+    const chosen = selectForChannel(files, channel).chosen
+    if (!chosen) continue
+    assert.ok(valid(chosen.version), `chosen ${JSON.stringify(chosen.version)} is valid PEP 440`)
+    assert.match(chosen.version, /^[A-Za-z0-9.!+_-]+$/, 'no shell metacharacters in a chosen version')
+    assert.ok(chosen.files.every((f) => f.yanked === false), 'never a yanked release')
+  }
+}
+
+test('PEP 691 JSON parser: typed page or IndexFormatError, never unsafe', () => {
+  fc.assert(fc.property(jsonBody, (body) => assertSafe(typedOutcome(() => parseJsonPage(body, PAGE, PROJECT)))), RUNS)
+})
+
+test('PEP 503 HTML parser: typed page or IndexFormatError, never unsafe', () => {
+  fc.assert(fc.property(htmlBody, (body) => assertSafe(typedOutcome(() => parseHtmlPage(body, PAGE, PROJECT)))), RUNS)
+})
+
+test('parsePage with any content type and any body', () => {
+  const contentType = fc.constantFrom('application/vnd.pypi.simple.v1+json', 'text/html', 'application/json', 'text/plain', '')
+  fc.assert(fc.property(contentType, fc.oneof(jsonBody, htmlBody), (ct, body) => assertSafe(typedOutcome(() => parsePage(body, ct, PAGE, PROJECT)))), RUNS)
+})
+
+test('selection picks the PEP 440 maximum of the valid, non-yanked candidates', () => {
+  const file = (version: string, yanked: boolean): IndexFile => ({ filename: `demo_upstream-${version}-py3-none-any.whl`, url: `https://x/${version}`, yanked: yanked ? '' : false, version })
+  fc.assert(
+    fc.property(fc.array(fc.tuple(versionish, fc.boolean()), { maxLength: 20 }), (entries) => {
+      const files = entries.map(([v, y]) => file(v, y))
+      const chosen = selectForChannel(files, 'pre').chosen
+      const candidates = entries.filter(([v, y]) => !y && valid(v) && !/\+/.test(v) && entries.every(([w, wy]) => !(wy && valid(w) && compare(w, v) === 0)))
+      if (!chosen) {
+        assert.equal(candidates.length, 0, `nothing chosen from ${JSON.stringify(candidates)}`)
+        return
+      }
+      for (const [v] of candidates) assert.ok(compare(chosen.version, v) >= 0, `${chosen.version} >= ${v}`)
+    }),
+    RUNS,
+  )
+})
