@@ -31,17 +31,21 @@ const SDIST_EXTENSIONS = ['.tar.gz', '.zip', '.tar.bz2', '.tar.xz', '.tgz', '.ta
 
 /** The version in a wheel or sdist filename of `project`, or null. */
 export function versionFromFilename(filename: string, project: string): string | null {
+  return fileVersion(filename, normalizeName(project))
+}
+
+/** As versionFromFilename, with the project name already normalised (pages have thousands of files). */
+function fileVersion(filename: string, want: string): string | null {
   if (!SAFE_FILENAME.test(filename) || filename.includes('..')) return null
   if (filename.endsWith('.whl')) {
     const parts = filename.slice(0, -4).split('-')
     if (parts.length !== 5 && parts.length !== 6) return null
-    return normalizeName(parts[0]!) === normalizeName(project) ? parts[1]! : null
+    return normalizeName(parts[0]!) === want ? parts[1]! : null
   }
   const ext = SDIST_EXTENSIONS.find((e) => filename.toLowerCase().endsWith(e))
   if (!ext) return null
   const stem = filename.slice(0, -ext.length)
   // sdist names may contain '-' in the project part (old `llama-stack-0.1.0.tar.gz`).
-  const want = normalizeName(project)
   for (let i = stem.indexOf('-'); i > 0; i = stem.indexOf('-', i + 1)) {
     if (normalizeName(stem.slice(0, i)) === want) return stem.slice(i + 1) || null
   }
@@ -78,6 +82,7 @@ export function parseJsonPage(body: string, pageUrl: string, project: string): P
     throw new IndexFormatError('the index answered JSON without a "files" list, which is not the PEP 691 simple API')
   }
   const files: IndexFile[] = []
+  const want = normalizeName(project)
   for (const f of data.files) {
     if (!isObject(f) || typeof f.filename !== 'string' || typeof f.url !== 'string') continue
     const abs = resolveUrl(f.url, pageUrl)
@@ -94,7 +99,7 @@ export function parseJsonPage(body: string, pageUrl: string, project: string): P
       yanked,
       requiresPython: typeof f['requires-python'] === 'string' ? f['requires-python'] : undefined,
       uploadTime: uploaded && !Number.isNaN(uploaded.getTime()) ? uploaded : undefined,
-      version: versionFromFilename(f.filename, project),
+      version: fileVersion(f.filename, want),
     })
   }
   return { name: typeof data.name === 'string' ? data.name : project, files }
@@ -121,9 +126,20 @@ function attributes(tag: string): Map<string, string | true> {
   return attrs
 }
 
+/** The file name at the end of a URL; a malformed %-escape is kept as it is. */
+function lastPathSegment(url: string): string {
+  const raw = new URL(url).pathname.split('/').pop() ?? ''
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    return raw
+  }
+}
+
 /** PEP 503 HTML: one anchor per file. */
 export function parseHtmlPage(body: string, pageUrl: string, project: string): ProjectPage {
   const files: IndexFile[] = []
+  const want = normalizeName(project)
   // A <base href> changes what relative links resolve against.
   const baseTag = /<base\s([^>]*)>/i.exec(body)
   const baseHref = baseTag ? attributes(baseTag[1]!).get('href') : undefined
@@ -136,7 +152,7 @@ export function parseHtmlPage(body: string, pageUrl: string, project: string): P
     if (!abs) continue
     const { url, sha256 } = sha256FromFragment(abs)
     const text = unescapeHtml(m[2]!.replace(/<[^>]*>/g, '')).trim()
-    const filename = text || decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '')
+    const filename = text || lastPathSegment(url)
     const y = attrs.get('data-yanked')
     const rp = attrs.get('data-requires-python')
     files.push({
@@ -145,7 +161,7 @@ export function parseHtmlPage(body: string, pageUrl: string, project: string): P
       sha256,
       yanked: y === undefined ? false : y === true ? '' : y,
       requiresPython: typeof rp === 'string' ? rp : undefined,
-      version: versionFromFilename(filename, project),
+      version: fileVersion(filename, want),
     })
   }
   if (files.length === 0 && !/<html|<!doctype|<body|<a\s/i.test(body)) {

@@ -25,9 +25,12 @@ export interface Selection {
 /** Groups files by version; files with no readable version are left out. */
 export function releases(files: IndexFile[]): Release[] {
   const byKey = new Map<string, Release>()
+  // A release has many files spelling the same version: parse each spelling once.
+  const keys = new Map<string, string>()
   for (const f of files) {
     if (f.version === null) continue
-    const key = clean(f.version) ?? `invalid:${f.version}`
+    let key = keys.get(f.version)
+    if (key === undefined) keys.set(f.version, (key = clean(f.version) ?? `invalid:${f.version}`))
     const r = byKey.get(key)
     if (r) r.files.push(f)
     else byKey.set(key, { version: f.version, files: [f] })

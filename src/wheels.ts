@@ -22,7 +22,7 @@ export interface Prefetched {
   cacheHit: boolean
 }
 
-const CONCURRENCY = 4
+const CONCURRENCY = 8
 
 export function shouldPrefetch(mode: Inputs['prefetchWheels'], indexUrl: string): boolean {
   return mode === 'true' || (mode === 'auto' && !sameIndex(indexUrl, PYPI))
