@@ -3,6 +3,8 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import * as fs from 'node:fs'
+import * as http from 'node:http'
+import * as net from 'node:net'
 import * as path from 'node:path'
 import { World } from './harness/world'
 import { wheel, sdist } from './harness/dists'
@@ -231,5 +233,54 @@ describe('real pypiserver on loopback', () => {
   test('unknown package on pypiserver is an error, not a fallback to pypi.org', async () => {
     const r = await world.run({ package: 'not-on-this-server', 'index-url': pypi.indexUrl, 'replay-command': 'true' })
     assertErrorRun(r, /not-on-this-server/)
+  })
+})
+
+describe('proxies from the environment', () => {
+  // A forward proxy on loopback that serves both forms clients use: absolute-URI requests and
+  // CONNECT tunnels. It records what went through it.
+  const seen: string[] = []
+  const proxy = http.createServer((req, res) => {
+    seen.push(req.url!)
+    const u = new URL(req.url!)
+    const upstream = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: req.method, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode!, r.headers)
+      r.pipe(res)
+    })
+    upstream.on('error', () => res.destroy())
+    req.pipe(upstream)
+  })
+  proxy.on('connect', (req, socket, head) => {
+    seen.push(`CONNECT ${req.url}`)
+    const [host, port] = req.url!.split(':')
+    const target = net.connect(Number(port), host, () => {
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n')
+      target.write(head)
+      target.pipe(socket)
+      socket.pipe(target)
+    })
+    target.on('error', () => socket.destroy())
+    socket.on('error', () => target.destroy())
+  })
+  let proxyUrl = ''
+  before(async () => {
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r))
+    proxyUrl = `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`
+  })
+  after(() => proxy.close())
+
+  test('HTTP_PROXY carries the index requests', async () => {
+    seen.length = 0
+    const r = await world.run({ package: PKG, 'replay-command': 'true' }, { env: { HTTP_PROXY: proxyUrl, NO_PROXY: '' } })
+    assert.equal(r.outputs.outcome, 'compatible', r.stdout)
+    const port = new URL(world.server.url).port
+    assert.ok(seen.some((s) => s.includes(`127.0.0.1:${port}`)), `the proxy saw the index: ${JSON.stringify(seen)}`)
+  })
+
+  test('NO_PROXY bypasses it', async () => {
+    seen.length = 0
+    const r = await world.run({ package: PKG, 'replay-command': 'true' }, { env: { HTTP_PROXY: proxyUrl, NO_PROXY: '127.0.0.1' } })
+    assert.equal(r.outputs.outcome, 'compatible', r.stdout)
+    assert.deepEqual(seen, [])
   })
 })
