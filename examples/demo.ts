@@ -21,10 +21,11 @@ const PROVIDER_KEY = 'demo-provider-key-5f2a9c'
 /** A wheel of demo-upstream at `version`, with `behaviour` replacing the stable _behaviour.py. */
 function upstreamWheel(version: string, behaviour?: string) {
   const files: Record<string, string> = {}
-  for (const f of fs.readdirSync(SOURCE).filter((f) => f.endsWith('.py'))) files[`demo_upstream/${f}`] = fs.readFileSync(path.join(SOURCE, f), 'utf8')
-  files['demo_upstream/__init__.py'] = files['demo_upstream/__init__.py']!.replace(/__version__ = .*/, `__version__ = ${JSON.stringify(version)}`)
+  for (const f of fs.readdirSync(SOURCE).filter((f) => f.endsWith('.py') && f !== '__init__.py')) files[`demo_upstream/${f}`] = fs.readFileSync(path.join(SOURCE, f), 'utf8')
   if (behaviour) files['demo_upstream/_behaviour.py'] = behaviour
-  return wheel(PKG, version, { files, source: files['demo_upstream/__init__.py'] })
+  // __init__.py is the wheel builder's `source`, with this build's version written in.
+  const init = fs.readFileSync(path.join(SOURCE, '__init__.py'), 'utf8').replace(/__version__ = .*/, `__version__ = ${JSON.stringify(version)}`)
+  return wheel(PKG, version, { files, source: init })
 }
 
 /** The paid API that record mode calls: it wants the key, and counts what it is paid for. */

@@ -1,28 +1,14 @@
 // Everything one run has learnt so far. Each stage fills in its part; whatever stage the run ends
 // in, the report is written from this record, so every output is set on every exit.
 import * as path from 'node:path'
-import { RESULT_SCHEMA, type FixtureChange, type Outcome, type PhaseReport, type ResultFile } from './types'
+import { RESULT_SCHEMA, type PhaseReport, type ResultFile } from './types'
 import { skippedPhase } from './phases'
 import { EMOJI, OUTCOME_WORDS } from './markdown'
 import { mask } from './secrets'
 import { runnerTemp } from './inputs'
 
-export interface RunRecord {
-  package: string
-  companions: string[]
-  channel: string
-  version: string
-  pinnedVersion: string
-  isPinned: boolean
-  outcome: Outcome
-  reason: string
-  replay: PhaseReport
-  record: PhaseReport
-  fixturesChanged: FixtureChange[]
-  uv: { version: string; path: string }
-  wheels: { dir: string; files: string[]; cacheHit: boolean }
-  startedAt: Date
-}
+/** The result file's facts, filled in stage by stage; the run's own fields are added at the end. */
+export type RunRecord = Omit<ResultFile, 'schema' | 'run' | 'startedAt' | 'finishedAt'> & { startedAt: Date }
 
 export function newRecord(identity: { package: string; channel: string }): RunRecord {
   return {
