@@ -7,6 +7,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { World } from './harness/world'
 import { FixtureServer } from './harness/fixture-server'
+import { CacheServer } from './harness/cache-server'
 import { sdist, wheel } from './harness/dists'
 import { tempDir } from './harness/action'
 import { assertErrorRun, closedPort } from './harness/assertions'
@@ -95,6 +96,31 @@ describe('the proof: a dev build from another index installs through UV_FIND_LIN
     assert.match(r.stdout, /::warning::Failed to save: .*ECONNREFUSED/)
     assert.deepEqual(fs.readdirSync(r.outputs['wheels-dir']!), [`demo_upstream-${DEV}-py3-none-any.whl`])
     assert.equal(r.outputs['wheels-cache-hit'], 'false')
+  })
+
+  test('the Actions cache: saved on a miss, restored on the next run without touching the index', async () => {
+    const cacheService = await new CacheServer().start()
+    try {
+      // GitHub gives every run of a repository the same workspace path; the wheels-dir is emptied
+      // between the runs, as on a fresh machine.
+      const workspace = tempDir('cs-ws-')
+      const inputs = { package: PKG, channel: 'dev', 'companion-packages': API, 'index-url': devIndex.indexUrl, 'wheels-dir': 'wheels', 'replay-command': 'true' }
+      const first = await world.run(inputs, { workspace, env: cacheService.env() })
+      assert.equal(first.outputs['wheels-cache-hit'], 'false', first.stdout)
+      assert.ok(cacheService.entries.some((e) => e.archive && /^compat-sentinel-wheels-.*-demo-upstream-0\.11\.0\.dev3-[0-9a-f]{16}$/.test(e.key)), `saved: ${JSON.stringify(cacheService.log)}`)
+
+      fs.rmSync(path.join(workspace, 'wheels'), { recursive: true })
+      const downloads = devIndex.count(/^\/files\//)
+      const second = await world.run(inputs, { workspace, env: cacheService.env() })
+      assert.equal(second.outputs.outcome, 'compatible', second.stdout)
+      assert.equal(second.outputs['wheels-cache-hit'], 'true')
+      assert.equal(second.result.wheels.cacheHit, true)
+      assert.equal(devIndex.count(/^\/files\//), downloads, 'nothing downloaded from the index')
+      assert.deepEqual(fs.readdirSync(path.join(workspace, 'wheels')).sort(), [`demo_upstream-${DEV}-py3-none-any.whl`, `demo_upstream_api-${DEV}-py3-none-any.whl`])
+      assert.match(second.stdout, /Restored 2 files from the Actions cache/)
+    } finally {
+      await cacheService.close()
+    }
   })
 
   test('files already verified in wheels-dir are not downloaded again', async () => {
