@@ -77,6 +77,22 @@ test('the phase shell itself killed by a signal', async () => {
   assert.equal(r.result.replay.signal, 'SIGTERM')
 })
 
+test('an unexpected failure still ends in a report, not a stack trace', async () => {
+  // RUNNER_TEMP is a file, so the phase's script cannot be written: no stage expects that.
+  const notADir = path.join(tempDir(), 'temp-is-a-file')
+  fs.writeFileSync(notADir, '')
+  const r = await world.run(
+    { package: PKG, 'prefetch-wheels': 'false', 'uv-version': 'system', 'replay-command': 'true' },
+    { env: { RUNNER_TEMP: notADir, PATH: `${path.dirname(world.uv.binary)}:${process.env.PATH}` } },
+  )
+  assert.equal(r.outputs.outcome, 'error', r.stdout + r.stderr)
+  assert.match(r.outputs.summary!, /^demo-upstream 1\.4\.0 \(stable\): error: unexpected internal error: .*Please report it with this log\.$/)
+  assert.match(r.stdout, /::warning::Could not write the result file/)
+  assert.match(r.summary, /^## ⚠️ demo-upstream 1\.4\.0/m)
+  assert.equal(r.exitCode, 1)
+  assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at .*\.js:\d+/, 'no stack trace')
+})
+
 describe('what the commands see', () => {
   test('version in version-env, the COMPAT_SENTINEL_* variables, the phase, uv on PATH', async () => {
     const out = path.join(tempDir(), 'env')
