@@ -3,7 +3,7 @@ import * as core from '@actions/core'
 import * as glob from '@actions/glob'
 import * as fs from 'node:fs/promises'
 import { OUTCOMES, RESULT_SCHEMA, UserError, type Outcome, type ResultFile } from './types'
-import { loadReportInputs } from './inputs'
+import { failOnOrDefault, loadReportInputs } from './inputs'
 import { runInfo, summaryLine } from './run-record'
 import { EMOJI, cell, escapeHtml } from './markdown'
 
@@ -83,11 +83,11 @@ async function readLegs(patterns: string): Promise<{ files: string[]; legs: Resu
 }
 
 export async function runReport(): Promise<void> {
-  let failOn = new Set<Outcome>(['incompatible', 'error'])
+  // Read on its own first, so that an error in the other inputs still fails (or not) as asked.
+  const failOn = failOnOrDefault()
   let count = 0
   try {
     const inputs = loadReportInputs()
-    failOn = inputs.failOn
     const { legs } = await readLegs(inputs.results)
     count = legs.length
     const c = combine(legs)

@@ -154,7 +154,7 @@ export async function getText(url: string, opts: RequestOptions = {}): Promise<{
 }
 
 /** The one message for a download whose bytes are not the ones the checksum promised. */
-export function checksumMismatch(url: string, expected: string, got: Downloaded): UserError {
+function checksumMismatch(url: string, expected: string, got: Downloaded): UserError {
   return new UserError(`sha256 mismatch for ${redactUrl(url)}: expected ${expected.toLowerCase()}, got ${got.sha256} (${got.bytes} bytes). Nothing was kept; the server or a proxy altered the file, or the checksum is wrong.`)
 }
 

@@ -28,8 +28,10 @@ describe('tool cache', () => {
     const mirror = world.serveUv(world.server, world.uv.archive, { prefix: '/cache-test' })
     // The command proves uv is first on PATH and is the verified one.
     const cmd = 'test "$(command -v uv)" = "$EXPECTED_UV" && uv --version'
-    const first = await world.run({ package: PKG, 'uv-download-url': mirror, 'replay-command': cmd }, { toolCache, env: { EXPECTED_UV: '' } })
+    const first = await world.run({ package: PKG, 'uv-download-url': mirror, 'replay-command': 'uv --version' }, { toolCache })
     const uvPath = first.outputs['uv-path']!
+    assert.equal(first.outputs.outcome, 'compatible', first.stdout)
+    assert.match(first.result.replay.logTail, new RegExp(`^uv ${world.uv.version.replace(/\./g, '\\.')}`))
     assert.equal(first.outputs['uv-version'], world.uv.version, first.stdout)
     assert.ok(uvPath.startsWith(toolCache), `uv-path ${uvPath} is in the tool cache`)
     assert.ok(fs.statSync(uvPath).isFile())
@@ -47,9 +49,10 @@ describe('tool cache', () => {
 })
 
 describe('verification fails closed', () => {
-  const broken: [string, (prefix: string) => string, RegExp][] = [
+  const broken: [string, string, (prefix: string) => string, RegExp][] = [
     [
       'tampered archive',
+      '/tampered',
       (prefix) => {
         const tampered = Buffer.from(world.uv.archive)
         tampered[tampered.length - 100]! ^= 0xff
@@ -57,11 +60,12 @@ describe('verification fails closed', () => {
       },
       /sha256 mismatch for http:\/\/127\.0\.0\.1:\d+\/tampered\/.*uv-.*\.tar\.gz: expected [0-9a-f]{64}, got [0-9a-f]{64}/,
     ],
-    ['wrong .sha256', (prefix) => world.serveUv(world.server, world.uv.archive, { prefix, checksum: 'ab'.repeat(32) }), /sha256 mismatch for .*\/wrong-sum\/.*: expected (ab){32}/],
-    ['missing .sha256', (prefix) => world.serveUv(world.server, world.uv.archive, { prefix, checksum: null }), /checksum http:\/\/127\.0\.0\.1:\d+\/no-sum\/.*\.tar\.gz\.sha256 is missing \(HTTP 404\); uv is never run unverified/],
-    ['checksum file without a hash', (prefix) => world.serveUv(world.server, world.uv.archive, { prefix, checksum: 'not-a-hash' }), /checksum file .*\/bad-sum\/.*\.sha256 holds no sha256/],
+    ['wrong .sha256', '/wrong-sum', (prefix) => world.serveUv(world.server, world.uv.archive, { prefix, checksum: 'ab'.repeat(32) }), /sha256 mismatch for .*\/wrong-sum\/.*: expected (ab){32}/],
+    ['missing .sha256', '/no-sum', (prefix) => world.serveUv(world.server, world.uv.archive, { prefix, checksum: null }), /checksum http:\/\/127\.0\.0\.1:\d+\/no-sum\/.*\.tar\.gz\.sha256 is missing \(HTTP 404\); uv is never run unverified/],
+    ['checksum file without a hash', '/bad-sum', (prefix) => world.serveUv(world.server, world.uv.archive, { prefix, checksum: 'not-a-hash' }), /checksum file .*\/bad-sum\/.*\.sha256 holds no sha256/],
     [
       '404 for the archive',
+      '/gone',
       (prefix) => {
         const url = world.serveUv(world.server, world.uv.archive, { prefix })
         world.server.statics.delete(`${prefix}/${world.uv.version}/${world.uv.asset}`)
@@ -71,6 +75,7 @@ describe('verification fails closed', () => {
     ],
     [
       'truncated download',
+      '/truncated',
       (prefix) => {
         world.server.inject(new RegExp(`^${prefix}/.*\\.tar\\.gz$`), { truncateAt: 1000 })
         return world.serveUv(world.server, world.uv.archive, { prefix })
@@ -78,18 +83,10 @@ describe('verification fails closed', () => {
       /http:\/\/127\.0\.0\.1:\d+\/truncated\/.*\.tar\.gz.*(closed|terminated).*\(4 attempts\)/,
     ],
   ]
-  const prefixes: Record<string, string> = {
-    'tampered archive': '/tampered',
-    'wrong .sha256': '/wrong-sum',
-    'missing .sha256': '/no-sum',
-    'checksum file without a hash': '/bad-sum',
-    '404 for the archive': '/gone',
-    'truncated download': '/truncated',
-  }
-  for (const [name, serve, message] of broken) {
+  for (const [name, prefix, serve, message] of broken) {
     test(name, async () => {
       const toolCache = tempDir('cs-tc-')
-      const mirror = serve(prefixes[name]!)
+      const mirror = serve(prefix)
       const marker = path.join(tempDir(), 'ran')
       const r = await world.run({ package: PKG, 'uv-download-url': mirror, 'replay-command': `touch ${marker}` }, { toolCache })
       assertErrorRun(r, message)
