@@ -7,6 +7,7 @@ import * as path from 'node:path'
 import { World } from './harness/world'
 import { sha256, wheel } from './harness/dists'
 import { tempDir } from './harness/action'
+import { FixtureServer } from './harness/fixture-server'
 import { assertErrorRun } from './harness/assertions'
 import { uvTarget, wheelFits, type Platform } from '../src/platform'
 
@@ -46,6 +47,30 @@ describe('tool cache', () => {
     assert.equal(downloads('/cache-test'), 1, 'no second download')
     assert.equal(world.server.count(/^\/cache-test\/.*\.sha256$/), 1, 'no second checksum fetch either')
   })
+})
+
+test('release assets that redirect to another host (as GitHub releases do) are followed', async () => {
+  const storage = new FixtureServer()
+  await storage.start()
+  try {
+    // The "release" host answers every asset with a 302 to a storage host, as github.com does.
+    const storageBase = world.serveUv(storage, world.uv.archive, { prefix: '/objects' })
+    const releases = new FixtureServer()
+    await releases.start()
+    const storageHost = storageBase.replace('127.0.0.1', 'localhost')
+    for (const suffix of ['', '.sha256']) {
+      const asset = `${world.uv.version}/${world.uv.asset}${suffix}`
+      releases.inject(new RegExp(`^/download/${asset.replace(/\./g, '\\.')}$`), { redirectTo: `${storageHost}/${asset}` })
+    }
+    const toolCache = tempDir('cs-tc-')
+    const r = await world.run({ package: PKG, 'uv-download-url': `${releases.url}/download`, 'replay-command': 'uv --version' }, { toolCache })
+    await releases.close()
+    assert.equal(r.outputs.outcome, 'compatible', r.stdout)
+    assert.equal(storage.count(/\.tar\.gz$/), 1, 'the archive came from the storage host')
+    assert.equal(storage.count(/\.sha256$/), 1, 'and its checksum too')
+  } finally {
+    await storage.close()
+  }
 })
 
 describe('verification fails closed', () => {
