@@ -1,6 +1,7 @@
 // Stage 4: run a user command the way a GitHub `run:` step does, in its own process group, with
 // a timeout that takes the whole tree down, live output, and a bounded, masked tail.
 import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import type { PhaseReport } from './types'
@@ -19,6 +20,16 @@ export interface PhaseSpec {
 
 const GRACE_MS = Number(process.env.COMPAT_SENTINEL_KILL_GRACE_MS) || 5_000
 const isWindows = process.platform === 'win32'
+
+/**
+ * The bash a `shell: bash` step uses: on Windows that is Git for Windows' bash, named by path,
+ * because `bash` on PATH can be the WSL launcher.
+ */
+function bash(): string {
+  if (!isWindows) return 'bash'
+  const git = path.join(process.env.ProgramFiles || 'C:\\Program Files', 'Git', 'bin', 'bash.exe')
+  return existsSync(git) ? git : 'bash'
+}
 
 /** The phase running now, so a cancelled action can still take its tree down. */
 let current: ChildProcess | undefined
@@ -65,7 +76,7 @@ export async function runPhase(spec: PhaseSpec): Promise<PhaseReport> {
 
   const tail = new Tail()
   const started = Date.now()
-  const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], {
+  const child = spawn(bash(), ['--noprofile', '--norc', '-eo', 'pipefail', script], {
     cwd: spec.cwd,
     env: spec.env,
     detached: !isWindows, // its own process group, so the whole tree can be signalled

@@ -21,18 +21,16 @@ const PIP_HINT = 'The tests run the real uv: install it with `python3 -m pip ins
 
 /** The uv binary that pip installed, found through Python so PATH tricks cannot hide it. */
 export function realUvBinary(): string {
-  let bin = ''
-  try {
-    bin = execFileSync('python3', ['-c', 'import uv; print(uv.find_uv_bin())'], { encoding: 'utf8' }).trim()
-  } catch {
+  // python3 on Linux and macOS, python on Windows runners.
+  for (const python of ['python3', 'python']) {
     try {
-      bin = execFileSync('bash', ['-c', 'command -v uv'], { encoding: 'utf8' }).trim()
+      const bin = execFileSync(python, ['-c', 'import uv; print(uv.find_uv_bin())'], { encoding: 'utf8' }).trim()
+      if (bin && fs.existsSync(bin)) return bin
     } catch {
-      bin = ''
+      // try the next name
     }
   }
-  if (!bin || !fs.existsSync(bin)) throw new Error(`uv was not found. ${PIP_HINT}`)
-  return bin
+  throw new Error(`uv was not found. ${PIP_HINT}`)
 }
 
 let release: UvRelease | undefined
