@@ -165,13 +165,14 @@ true`
   const prefetchMs = median(prefetchRuns.map((s) => stageMs(s.log, 'Prefetch wheels')))
   const pipRuns = await repeat(RUNS, () => measure([PYTHON, '-m', 'pip', 'download', '--no-deps', '--quiet', '--disable-pip-version-check', '--index-url', index, '-d', tempDir('bench-pip-'), ...many.map((p) => `${p}==1.0.0`)]))
   const urls = many.map((p) => `${world.server.url}/files/${p.replace(/-/g, '_')}-1.0.0-py3-none-any.whl`)
-  const raw = `const fs=require('fs');const d=process.argv[1];Promise.all(process.argv.slice(2).map(async(u,i)=>{const r=await fetch(u);fs.writeFileSync(d+'/'+i,Buffer.from(await r.arrayBuffer()))}))`
+  // The loopback limit: node:http, all 20 at once, streamed straight to files, nothing checked.
+  const raw = `const http=require('http'),fs=require('fs');const d=process.argv[1];Promise.all(process.argv.slice(2).map((u,i)=>new Promise((ok,ko)=>http.get(u,(r)=>r.pipe(fs.createWriteStream(d+'/'+i)).on('finish',ok)).on('error',ko))))`
   const rawRuns = await repeat(RUNS, () => measure([node, '-e', raw, tempDir('bench-raw-'), ...urls]))
   const pipMs = median(pipRuns.map((s) => s.ms))
   const rawMs = median(rawRuns.map((s) => s.ms))
   const prefetchPeak = Math.max(...prefetchRuns.map((s) => s.peakMb))
   row({ scenario: 'prefetch 20 x 5 MB vs pip', ours: 'Prefetch stage', oursMs: prefetchMs, baseline: 'pip download --no-deps', baselineMs: pipMs, peakMb: prefetchPeak, goal: '>= 2x faster than pip', met: prefetchMs * 2 <= pipMs })
-  row({ scenario: 'prefetch 20 x 5 MB vs raw', ours: 'Prefetch stage', oursMs: prefetchMs, baseline: 'raw parallel fetch (node)', baselineMs: rawMs, peakMb: prefetchPeak, goal: '<= 1.5x raw', met: prefetchMs <= 1.5 * rawMs })
+  row({ scenario: 'prefetch 20 x 5 MB vs raw', ours: 'Prefetch stage', oursMs: prefetchMs, baseline: 'raw parallel node:http to files', baselineMs: rawMs, peakMb: prefetchPeak, goal: '<= 1.5x raw', met: prefetchMs <= 1.5 * rawMs })
 
   // 5. uv stage cold (empty tool cache) against curl | tar of the same archive.
   console.log('uv cold')
