@@ -144,7 +144,7 @@ export async function readText(res: Response, url: string, maxBytes: number): Pr
       await res.body?.cancel().catch(() => {})
       throw new UserError(`${redactUrl(url)} sent more than ${Math.round(maxBytes / 2 ** 20)} MiB; that is not an index page. Check the URL.`)
     }
-    chunks.push(Buffer.from(chunk))
+    chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)) // a view, not a copy
   }
   return Buffer.concat(chunks).toString('utf8')
 }
