@@ -2,6 +2,7 @@
 // through the action's own download → verify → extract → version check → tool cache path.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { World } from './harness/world'
@@ -37,6 +38,7 @@ describe('tool cache', () => {
     assert.ok(uvPath.startsWith(toolCache), `uv-path ${uvPath} is in the tool cache`)
     assert.ok(fs.statSync(uvPath).isFile())
     assert.deepEqual(first.addedPaths, [path.dirname(uvPath)], 'uv folder exported to later steps')
+    assert.doesNotMatch(first.stderr, /Warning/, 'no library warnings in the user\'s log')
     assert.equal(downloads('/cache-test'), 1)
     assert.match(first.stdout, /Downloaded and verified .*sha256 [0-9a-f]{64}/)
 
@@ -70,6 +72,28 @@ test('release assets that redirect to another host (as GitHub releases do) are f
     assert.equal(storage.count(/\.sha256$/), 1, 'and its checksum too')
   } finally {
     await storage.close()
+  }
+})
+
+test('a plain static mirror (python -m http.server: HTTP/1.0, connection close) works', async () => {
+  const root = tempDir('cs-mirror-')
+  fs.mkdirSync(path.join(root, world.uv.version))
+  fs.writeFileSync(path.join(root, world.uv.version, world.uv.asset), world.uv.archive)
+  fs.writeFileSync(path.join(root, world.uv.version, `${world.uv.asset}.sha256`), `${sha256(world.uv.archive)}  ${world.uv.asset}\n`)
+  const server = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', root], { stdio: ['ignore', 'pipe', 'ignore'] })
+  try {
+    const port = await new Promise<string>((resolve, reject) => {
+      server.stdout.on('data', (d: Buffer) => {
+        const m = /port (\d+)/.exec(d.toString())
+        if (m) resolve(m[1]!)
+      })
+      server.on('exit', () => reject(new Error('python -m http.server exited')))
+    })
+    const r = await world.run({ package: PKG, 'uv-download-url': `http://127.0.0.1:${port}`, 'replay-command': 'uv --version' }, { toolCache: tempDir('cs-tc-') })
+    assert.equal(r.outputs.outcome, 'compatible', r.stdout + r.stderr)
+    assert.equal(r.outputs['uv-version'], world.uv.version)
+  } finally {
+    server.kill()
   }
 })
 
