@@ -1,7 +1,7 @@
 // For .github/workflows/self-test.yml: the test harness's loopback world as a long-running server.
 // A default index with demo-upstream's stable release and the `uv` project (for `latest`), the
 // real uv packed as a uv release, and a second "dev" index with a dev build. Writes the URLs to
-// self-test.env once ready, then serves until killed.
+// self-test.env (or $SELFTEST_ENV_FILE) once ready, then serves until killed.
 import * as fs from 'node:fs'
 import { World } from '../test/harness/world'
 import { FixtureServer } from '../test/harness/fixture-server'
@@ -18,5 +18,5 @@ const env = {
   SELFTEST_UV_URL: `${world.server.url}/uv`,
   SELFTEST_UV_VERSION: world.uv.version,
 }
-fs.writeFileSync('self-test.env', Object.entries(env).map(([k, v]) => `${k}=${v}\n`).join(''))
+fs.writeFileSync(process.env.SELFTEST_ENV_FILE || 'self-test.env', Object.entries(env).map(([k, v]) => `${k}=${v}\n`).join(''))
 console.log('self-test servers ready', env)
