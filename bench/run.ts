@@ -7,7 +7,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { World } from '../test/harness/world'
 import { wheel } from '../test/harness/dists'
-import { MAIN, REPORT, ROOT, tempDir } from '../test/harness/action'
+import { MAIN, REPORT, ROOT, runnerEnv, tempDir, type RunnerDirs } from '../test/harness/action'
 
 const execFileAsync = promisify(execFile)
 const RUNS = Number(process.env.BENCH_RUNS) || 5
@@ -84,16 +84,12 @@ function timeToFirstOutput(cmd: string, args: string[], env: NodeJS.ProcessEnv):
   })
 }
 
-function actionEnv(world: World, inputs: Record<string, string>, dirs: { workspace: string; temp: string; toolCache: string }): Record<string, string> {
+function actionEnv(world: World, inputs: Record<string, string>, dirs: RunnerDirs): Record<string, string> {
   // A runner's files too: writing outputs and the summary is part of what a run costs.
-  const files = Object.fromEntries(['GITHUB_OUTPUT', 'GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_STEP_SUMMARY'].map((k) => [k, path.join(dirs.temp, k)]))
-  for (const f of Object.values(files)) fs.writeFileSync(f, '')
-  const env: Record<string, string> = { ...files, GITHUB_WORKSPACE: dirs.workspace, RUNNER_TEMP: dirs.temp, RUNNER_TOOL_CACHE: dirs.toolCache, UV_NO_CONFIG: '1' }
-  for (const [k, v] of Object.entries(world.inputs(inputs))) env[`INPUT_${k.toUpperCase()}`] = v
-  return env
+  return { ...runnerEnv(dirs, tempDir('bench-files-'), world.inputs(inputs)).env, UV_NO_CONFIG: '1' }
 }
 
-const runnerDirs = (toolCache = tempDir('bench-tc-')) => ({ workspace: tempDir('bench-ws-'), temp: tempDir('bench-rt-'), toolCache })
+const runnerDirs = (toolCache = tempDir('bench-tc-')): RunnerDirs => ({ workspace: tempDir('bench-ws-'), runnerTemp: tempDir('bench-rt-'), toolCache })
 
 async function main(): Promise<void> {
   for (const tool of ['curl', 'jq', 'tar']) {

@@ -153,11 +153,6 @@ export async function getText(url: string, opts: RequestOptions = {}): Promise<{
   return get(url, opts, async (res, meta) => ({ ...meta, text: await readText(res, url, opts.maxBytes ?? 64 * 2 ** 20) }))
 }
 
-/** The one message for a download whose bytes are not the ones the checksum promised. */
-function checksumMismatch(url: string, expected: string, got: Downloaded): UserError {
-  return new UserError(`sha256 mismatch for ${redactUrl(url)}: expected ${expected.toLowerCase()}, got ${got.sha256} (${got.bytes} bytes). Nothing was kept; the server or a proxy altered the file, or the checksum is wrong.`)
-}
-
 export interface Downloaded {
   sha256: string
   bytes: number
@@ -187,7 +182,9 @@ export async function downloadFile(url: string, dest: string, expectedSha256?: s
       }
       return { sha256: hash.digest('hex'), bytes }
     })
-    if (expectedSha256 && result.sha256 !== expectedSha256.toLowerCase()) throw checksumMismatch(url, expectedSha256, result)
+    if (expectedSha256 && result.sha256 !== expectedSha256.toLowerCase()) {
+      throw new UserError(`sha256 mismatch for ${redactUrl(url)}: expected ${expectedSha256.toLowerCase()}, got ${result.sha256} (${result.bytes} bytes). Nothing was kept; the server or a proxy altered the file, or the checksum is wrong.`)
+    }
     await rename(tmp, dest)
     return result
   } finally {

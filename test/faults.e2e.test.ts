@@ -10,7 +10,7 @@ import { World } from './harness/world'
 import { FixtureServer } from './harness/fixture-server'
 import { sha256, wheel } from './harness/dists'
 import { MAIN_OUTPUTS, tempDir, type RunOptions, type RunResult } from './harness/action'
-import { closedPort } from './harness/assertions'
+import { closedPort, running } from './harness/assertions'
 import { validateResult } from '../src/combine'
 
 const PKG = 'demo-upstream'
@@ -238,17 +238,15 @@ const rows: Row[] = [
 function strays(r: RunResult, pidFile: string): string[] {
   const found: string[] = []
   const pids = fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8').trim().split('\n').filter(Boolean).map(Number) : []
-  for (const entry of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+  for (const pid of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number)) {
     let cmd = ''
-    let state = ''
     try {
-      cmd = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ')
-      state = fs.readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^\d+ \(.*\) /, '')[0]!
+      cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')
     } catch {
       continue
     }
-    if (state === 'Z') continue
-    if (pids.includes(Number(entry)) || cmd.includes(r.runnerTemp) || cmd.includes(r.workspace)) found.push(`${entry}: ${cmd}`)
+    if (!running(pid)) continue
+    if (pids.includes(pid) || cmd.includes(r.runnerTemp) || cmd.includes(r.workspace)) found.push(`${pid}: ${cmd}`)
   }
   return found
 }

@@ -8,6 +8,7 @@ import * as path from 'node:path'
 import { World } from './harness/world'
 import { wheel } from './harness/dists'
 import { ROOT, tempDir } from './harness/action'
+import { running } from './harness/assertions'
 
 const PKG = 'demo-upstream'
 const VERSION = '1.4.0'
@@ -23,20 +24,6 @@ before(async () => {
   world.server.add(PKG, wheel(PKG, VERSION))
 })
 after(() => world.close())
-
-/** Alive and not a zombie waiting to be reaped. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-  } catch {
-    return false
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))
-  } catch {
-    return false
-  }
-}
 
 describe('the outcome table, row by row', () => {
   const table: { replay: string; record: string | null; outcome: string; replayResult: string; recordResult: string; reason: RegExp }[] = [
@@ -131,14 +118,14 @@ describe('timeouts take the whole process tree down', () => {
     assert.match(r.result.replay.logTail, /server started/)
     const pids = fs.readFileSync(pidFile, 'utf8').trim().split('\n').map(Number)
     assert.equal(pids.length, 3)
-    for (const pid of pids) assert.equal(alive(pid), false, `process ${pid} of the phase's tree survived`)
+    for (const pid of pids) assert.equal(running(pid), false, `process ${pid} of the phase's tree survived`)
   })
 
   test('a background child left by a phase that exits is stopped too', async () => {
     const pidFile = path.join(tempDir(), 'pid')
     const r = await world.run({ package: PKG, 'replay-command': `sleep 300 &\necho $! > ${pidFile}` })
     assert.equal(r.outputs['replay-result'], 'success')
-    assert.equal(alive(Number(fs.readFileSync(pidFile, 'utf8'))), false)
+    assert.equal(running(Number(fs.readFileSync(pidFile, 'utf8'))), false)
   })
 })
 

@@ -105,34 +105,52 @@ class BoundedLog {
   }
 }
 
-export async function runAction(inputs: Record<string, string>, opts: RunOptions = {}): Promise<RunResult> {
-  const dir = tempDir('cs-run-')
-  const workspace = opts.workspace ?? path.join(dir, 'workspace')
-  const runnerTemp = opts.runnerTemp ?? path.join(dir, 'temp')
-  const toolCache = opts.toolCache ?? path.join(dir, 'toolcache')
-  for (const d of [workspace, runnerTemp, toolCache]) fs.mkdirSync(d, { recursive: true })
-  const files = Object.fromEntries(['output', 'env', 'path', 'summary'].map((n) => [n, path.join(dir, n)]))
-  for (const f of Object.values(files)) fs.writeFileSync(f, '')
+export interface RunnerDirs {
+  workspace: string
+  runnerTemp: string
+  toolCache: string
+}
 
+/**
+ * What a runner gives a step: its folders (created), fresh command files in `filesDir`, the run's
+ * identity, and the inputs as INPUT_* variables.
+ */
+export function runnerEnv(dirs: RunnerDirs, filesDir: string, inputs: Record<string, string>): { env: Record<string, string>; files: Record<'output' | 'env' | 'path' | 'summary', string> } {
+  for (const d of [dirs.workspace, dirs.runnerTemp, dirs.toolCache]) fs.mkdirSync(d, { recursive: true })
+  const files = { output: path.join(filesDir, 'output'), env: path.join(filesDir, 'env'), path: path.join(filesDir, 'path'), summary: path.join(filesDir, 'summary') }
+  for (const f of Object.values(files)) fs.writeFileSync(f, '')
   const env: Record<string, string> = {
-    ...baseEnv(),
-    GITHUB_OUTPUT: files.output!,
-    GITHUB_ENV: files.env!,
-    GITHUB_PATH: files.path!,
-    GITHUB_STEP_SUMMARY: files.summary!,
-    GITHUB_WORKSPACE: workspace,
-    RUNNER_TEMP: runnerTemp,
-    RUNNER_TOOL_CACHE: toolCache,
+    GITHUB_OUTPUT: files.output,
+    GITHUB_ENV: files.env,
+    GITHUB_PATH: files.path,
+    GITHUB_STEP_SUMMARY: files.summary,
+    GITHUB_WORKSPACE: dirs.workspace,
+    RUNNER_TEMP: dirs.runnerTemp,
+    RUNNER_TOOL_CACHE: dirs.toolCache,
     GITHUB_REPOSITORY: 'org/repo',
     GITHUB_RUN_ID: '1',
     GITHUB_SERVER_URL: 'https://github.com',
     GITHUB_REF: 'refs/heads/main',
     GITHUB_SHA: 'abc123',
+  }
+  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v
+  return { env, files }
+}
+
+export async function runAction(inputs: Record<string, string>, opts: RunOptions = {}): Promise<RunResult> {
+  const dir = tempDir('cs-run-')
+  const workspace = opts.workspace ?? path.join(dir, 'workspace')
+  const runnerTemp = opts.runnerTemp ?? path.join(dir, 'temp')
+  const toolCache = opts.toolCache ?? path.join(dir, 'toolcache')
+  const runner = runnerEnv({ workspace, runnerTemp, toolCache }, dir, inputs)
+  const files = runner.files
+  const env: Record<string, string> = {
+    ...baseEnv(),
+    ...runner.env,
     // Fast retries for tests; the behaviour (count, Retry-After) is the same.
     COMPAT_SENTINEL_HTTP_BACKOFF_MS: '50',
     COMPAT_SENTINEL_HTTP_TIMEOUT_MS: '5000',
   }
-  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v
   for (const [k, v] of Object.entries(opts.env ?? {})) {
     if (v === undefined) delete env[k]
     else env[k] = v

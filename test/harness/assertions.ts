@@ -1,5 +1,6 @@
 // Assertions shared by the end-to-end suites: what every failed run must leave behind.
 import assert from 'node:assert/strict'
+import * as fs from 'node:fs'
 import * as net from 'node:net'
 import { MAIN_OUTPUTS, type RunResult } from './action'
 
@@ -25,4 +26,14 @@ export async function closedPort(): Promise<number> {
   const port = (server.address() as net.AddressInfo).port
   await new Promise((resolve) => server.close(resolve))
   return port
+}
+
+/** Whether a process is running: it exists and is not a zombie waiting to be reaped (Linux). */
+export function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false
+  }
 }
