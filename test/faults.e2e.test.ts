@@ -11,7 +11,7 @@ import { FixtureServer } from './harness/fixture-server'
 import { sha256, wheel } from './harness/dists'
 import { MAIN_OUTPUTS, tempDir, type RunOptions, type RunResult } from './harness/action'
 import { closedPort, running } from './harness/assertions'
-import { validateResult } from '../src/combine'
+import { validateResult } from '../src/core/combine'
 
 const PKG = 'demo-upstream'
 const V = '2.0.0'

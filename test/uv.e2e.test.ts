@@ -10,7 +10,7 @@ import { sha256, wheel } from './harness/dists'
 import { tempDir } from './harness/action'
 import { FixtureServer } from './harness/fixture-server'
 import { assertErrorRun } from './harness/assertions'
-import { uvTarget, wheelFits, type Platform } from '../src/platform'
+import { uvTarget, wheelFits, type Platform } from '../src/core/platform'
 
 const PKG = 'demo-upstream'
 let world: World

@@ -7,7 +7,7 @@ import { FixtureServer } from './fixture-server'
 import { ROOT, runAction, tempDir, type RunOptions, type RunResult } from './action'
 import { sha256 } from './dists'
 import { zip } from './zip'
-import { currentPlatform, uvTarget } from '../../src/platform'
+import { currentPlatform, uvTarget } from '../../src/core/platform'
 
 export interface UvRelease {
   version: string

@@ -1,7 +1,7 @@
 // Version selection: pure functions from index files to the version a channel means.
 // Every comparison is PEP 440 (@renovatebot/pep440), never string order.
 import { clean, compare, eq, explain } from '@renovatebot/pep440'
-import type { Channel } from './types'
+import type { Channel } from './vocabulary'
 import type { IndexFile } from './simple-api'
 
 export interface Release {
