@@ -1,5 +1,6 @@
 // What a record run did to the recordings folder: a content-hash snapshot before and after.
 import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import type { FixtureChange } from './types'
@@ -20,11 +21,18 @@ export async function snapshot(dir: string): Promise<Snapshot> {
     for (const ent of entries) {
       const child = rel ? `${rel}/${ent.name}` : ent.name
       if (ent.isDirectory()) await walk(child)
-      else if (ent.isFile()) out.set(child, createHash('sha256').update(await fs.readFile(path.join(dir, child))).digest('hex'))
+      else if (ent.isFile()) out.set(child, await sha256File(path.join(dir, child)))
     }
   }
   await walk('')
   return out
+}
+
+/** Streamed, so a large recording never sits in memory whole. */
+async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256')
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer)
+  return hash.digest('hex')
 }
 
 export function diffSnapshots(before: Snapshot, after: Snapshot, prefix = ''): FixtureChange[] {

@@ -9,8 +9,10 @@ import { installUv } from './uv'
 import { prefetchWheels, shouldPrefetch } from './wheels'
 import { runPhase, stopCurrentPhase } from './phases'
 import { diffSnapshots, snapshot } from './fixtures'
+import { describeRecordings, keepRecordings } from './io/recordings'
+import { patchNoteForReason } from './core/recordings/compare'
 import { classify } from './classify'
-import { newRecord, type RunRecord } from './run-record'
+import { fixturesPatchPath, newRecord, type RunRecord } from './run-record'
 import { writeReport } from './report'
 import { NetworkError } from './http'
 import { mask, registerSecrets } from './secrets'
@@ -82,10 +84,15 @@ async function pipeline(rec: RunRecord): Promise<void> {
   if (rec.replay.result !== 'success' && inputs.recordCommand) {
     const fixtures = inputs.fixturesPath ? path.resolve(inputs.workingDirectory, inputs.fixturesPath) : ''
     const before = fixtures ? await snapshot(fixtures) : new Map()
+    const kept = fixtures ? await keepRecordings(fixtures, inputs.workingDirectory, tempDir) : null
     rec.record = await stage(`Record: ${mask(inputs.recordCommand)}`, () =>
       runPhase({ name: 'record', command: inputs.recordCommand, cwd: inputs.workingDirectory, env: commandEnv(inputs, rec, 'record'), timeoutMs: inputs.recordTimeoutMs, tempDir }),
     )
-    if (fixtures) rec.fixturesChanged = diffSnapshots(before, await snapshot(fixtures), inputs.fixturesPath)
+    if (fixtures) {
+      const after = await snapshot(fixtures)
+      rec.fixturesChanged = diffSnapshots(before, after, inputs.fixturesPath)
+      Object.assign(rec, await stage('What changed in the recordings', () => describeRecordings(kept, before, after, inputs.fixturesPath, fixturesPatchPath(rec))))
+    }
   }
 
   const verdict = classify(rec.replay, rec.record, rec.fixturesChanged.length, {
@@ -93,7 +100,7 @@ async function pipeline(rec: RunRecord): Promise<void> {
     record: inputs.recordTimeoutMs / 60_000,
   })
   rec.outcome = verdict.outcome
-  rec.reason = verdict.reason
+  rec.reason = verdict.reason + patchNoteForReason(rec.fixtureDiff)
 }
 
 export async function run(): Promise<void> {

@@ -23,6 +23,8 @@ export function newRecord(identity: { package: string; channel: string }): RunRe
     replay: skippedPhase(),
     record: skippedPhase(),
     fixturesChanged: [],
+    fixtureDiff: null,
+    fixturesPatch: '',
     uv: { version: '', path: '' },
     wheels: { dir: '', files: [], cacheHit: false },
     startedAt: new Date(),
@@ -40,9 +42,15 @@ export function runInfo(env: NodeJS.ProcessEnv = process.env): ResultFile['run']
   }
 }
 
+const safe = (s: string) => s.replace(/[^a-z0-9._-]/gi, '_') || 'unknown'
+
 export function resultFilePath(rec: Pick<RunRecord, 'package' | 'channel'>): string {
-  const safe = (s: string) => s.replace(/[^a-z0-9._-]/gi, '_') || 'unknown'
   return path.join(runnerTemp(), 'compat-sentinel', `compat-sentinel-result-${safe(rec.package)}-${safe(rec.channel)}.json`)
+}
+
+/** Next to the result file, so one artifact upload can carry both. */
+export function fixturesPatchPath(rec: Pick<RunRecord, 'package' | 'channel'>): string {
+  return path.join(runnerTemp(), 'compat-sentinel', `compat-sentinel-fixtures-${safe(rec.package)}-${safe(rec.channel)}.patch`)
 }
 
 /** `llama-stack 0.7.2.dev20260423 (dev): needs recording`; an error names its reason. */
@@ -68,6 +76,8 @@ export function toResultFile(rec: RunRecord, finishedAt = new Date()): ResultFil
     replay: maskPhase(rec.replay),
     record: maskPhase(rec.record),
     fixturesChanged: rec.fixturesChanged,
+    fixtureDiff: rec.fixtureDiff,
+    fixturesPatch: rec.fixturesPatch,
     uv: rec.uv,
     wheels: rec.wheels,
     run: runInfo(),
@@ -107,6 +117,7 @@ export function outputsOf(r: ResultFile, resultFile: string, summary: string): R
     'replay-result': r.replay.result,
     'record-result': r.record.result,
     'fixtures-changed': String(r.fixturesChanged.length),
+    'fixtures-patch': r.fixturesPatch,
     'uv-version': r.uv.version,
     'uv-path': r.uv.path,
     'wheels-dir': r.wheels.dir,

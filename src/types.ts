@@ -24,6 +24,8 @@ export interface FixtureChange {
   change: 'added' | 'modified' | 'deleted'
 }
 
+import type { FixtureDiff } from './core/recordings/types'
+
 export const RESULT_SCHEMA = 'compat-sentinel/result@1'
 
 /** The result file, exactly as `CONTRACT.md` shows it. */
@@ -40,6 +42,10 @@ export interface ResultFile {
   replay: PhaseReport
   record: PhaseReport
   fixturesChanged: FixtureChange[]
+  /** What changed in the recordings, interaction by interaction; null when not recorded or no `fixtures-path`. */
+  fixtureDiff: FixtureDiff | null
+  /** Path of the patch of `fixtures-path` (before vs after record), '' when none. */
+  fixturesPatch: string
   uv: { version: string; path: string }
   wheels: { dir: string; files: string[]; cacheHit: boolean }
   run: { repository: string; ref: string; sha: string; url: string }
