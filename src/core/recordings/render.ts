@@ -7,6 +7,7 @@ import type { FixtureDiff, InteractionChange } from './types'
 /** Kept well below GitHub's 1 MiB for the whole summary. */
 export const SECTION_BUDGET = 48 * 1024
 
+const isRequest = (p: string) => p.startsWith('request.')
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
 
 function where(e: InteractionChange): string {
@@ -71,17 +72,18 @@ export function renderRecordingsSection(d: FixtureDiff, patchFile: string, budge
   }
   list('Added', d.added, d.counts.added, () => [])
   list('Removed', d.removed, d.counts.removed, () => [])
-  // Every changed request is listed (what the code sends matters); its values are folded below.
-  list('Requests changed', d.requestChanged, d.counts.requestChanged, (e) => (e.shape.length ? e.shape : [`${plural(e.value.length, 'value')} changed, shape the same (below)`]))
+  // What the code sends is never noise: a changed request shows all its fields, values too.
+  list('Requests changed', d.requestChanged, d.counts.requestChanged, (e) => [...e.shape, ...e.value.filter(isRequest)])
   const reshaped = d.responseChanged.filter((e) => e.shape.length || e.note)
   list('Responses changed shape', reshaped, reshaped.length, (e) => e.shape)
 
-  const valued = [...d.requestChanged, ...d.responseChanged].filter((e) => e.value.length)
+  const folded = (e: InteractionChange) => e.value.filter((p) => !isRequest(p) || !d.requestChanged.includes(e))
+  const valued = [...d.requestChanged, ...d.responseChanged].filter((e) => folded(e).length)
   if (valued.length) {
-    out.always('', `<details><summary>Value changes: same shape, other text or numbers (${plural(valued.length, 'interaction')})</summary>`, '')
+    out.always('', `<details><summary>Value changes: same shape, other text or numbers, usually model noise (${plural(valued.length, 'interaction')})</summary>`, '')
     for (const e of valued) {
       out.push(`- ${where(e)}`)
-      for (const p of e.value) out.push(`  - ${inlineCode(p)}`)
+      for (const p of folded(e)) out.push(`  - ${inlineCode(p)}`)
     }
     out.always('', '</details>')
   }
