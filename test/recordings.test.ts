@@ -10,7 +10,7 @@ import { changedPaths } from '../src/core/recordings/paths'
 import { compareRecordings, patchNoteForReason, type FileChange, type Loader } from '../src/core/recordings/compare'
 import { renderRecordingsSection } from '../src/core/recordings/render'
 import { SECRET_NOTE, type FixtureDiff } from '../src/core/recordings/types'
-import { diffSnapshots, snapshot } from '../src/fixtures'
+import { diffSnapshots, snapshot } from '../src/stages/fixtures'
 
 const RECORDINGS = path.join(ROOT, 'test/fixtures/recordings')
 const fixture = (side: string, file: string) => fs.readFileSync(path.join(RECORDINGS, side, file), 'utf8')

@@ -1,7 +1,7 @@
 // The job summary's "What changed in the recordings": added and removed calls, then shape changes
 // (what code notices), value changes folded (usually model noise). Bounded in size; everything
 // that came from a recording is escaped.
-import { escapeHtml, inlineCode } from '../../markdown'
+import { escapeHtml, inlineCode } from '../markdown'
 import type { FixtureDiff, InteractionChange } from './types'
 
 /** Kept well below GitHub's 1 MiB for the whole summary. */

@@ -1,7 +1,7 @@
 // The job summary of one run: the verdict at a glance, the facts behind it, the log tails folded.
-import type { PhaseReport, ResultFile } from './types'
+import type { PhaseReport, ResultFile } from './vocabulary'
 import { EMOJI, SUMMARY_LIMIT, cell, escapeHtml, foldedPre } from './markdown'
-import { renderRecordingsSection } from './core/recordings/render'
+import { renderRecordingsSection } from './recordings/render'
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 

@@ -1,4 +1,5 @@
 // Shared vocabulary of the pipeline: the contract's words as types.
+import type { FixtureDiff } from './recordings/types'
 
 export const OUTCOMES = ['compatible', 'needs-recording', 'incompatible', 'error'] as const
 export type Outcome = (typeof OUTCOMES)[number]
@@ -19,12 +20,12 @@ export interface PhaseReport {
   logTail: string
 }
 
+export const skippedPhase = (): PhaseReport => ({ result: 'skipped', exitCode: null, durationMs: 0, logTail: '' })
+
 export interface FixtureChange {
   path: string
   change: 'added' | 'modified' | 'deleted'
 }
-
-import type { FixtureDiff } from './core/recordings/types'
 
 export const RESULT_SCHEMA = 'compat-sentinel/result@1'
 

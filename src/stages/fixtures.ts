@@ -1,9 +1,8 @@
 // What a record run did to the recordings folder: a content-hash snapshot before and after.
-import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
-import type { FixtureChange } from './types'
+import type { FixtureChange } from '../core/vocabulary'
+import { sha256File } from '../io/hash'
 
 export type Snapshot = Map<string, string>
 
@@ -26,13 +25,6 @@ export async function snapshot(dir: string): Promise<Snapshot> {
   }
   await walk('')
   return out
-}
-
-/** Streamed, so a large recording never sits in memory whole. */
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer)
-  return hash.digest('hex')
 }
 
 export function diffSnapshots(before: Snapshot, after: Snapshot, prefix = ''): FixtureChange[] {

@@ -1,4 +1,4 @@
-// "What changed in the recordings", the part that touches files: keep a copy of the recordings
+// Stage "What changed in the recordings", the part that touches files: keep a copy of the recordings
 // before record, then compare, write the patch, and guard both against secrets.
 // Memory stays bounded: files are read one at a time, large ones only hashed, the copy and the
 // patch live on disk.
@@ -8,10 +8,10 @@ import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { compareRecordings, type Content, type FileChange, type Side } from '../core/recordings/compare'
 import { LIMITS, SECRET_NOTE, type FixtureDiff } from '../core/recordings/types'
-import { diffSnapshots, type Snapshot } from '../fixtures'
-import { workspace } from '../inputs'
-import { mask, secretValues } from '../secrets'
-import { repositoryRoot, writePatch } from './fixtures-patch'
+import { diffSnapshots, type Snapshot } from './fixtures'
+import { sentinelTemp, workspace } from '../io/runner'
+import { mask, secretValues } from '../io/secrets'
+import { repositoryRoot, writePatch } from '../io/fixtures-patch'
 
 
 /** The recordings as they were before record, and where patch paths start. */
@@ -36,7 +36,7 @@ async function realish(p: string): Promise<string> {
 }
 
 /** Copies the recordings folder aside before record; null (and a warning) if that fails. */
-export async function keepRecordings(fixturesDir: string, workingDirectory: string, tempDir: string): Promise<KeptRecordings | null> {
+export async function keepRecordings(fixturesDir: string, workingDirectory: string, tempDir = sentinelTemp()): Promise<KeptRecordings | null> {
   try {
     const dir = await realish(fixturesDir)
     const top = (await repositoryRoot(workingDirectory)) ?? workspace()
