@@ -6,6 +6,7 @@ import * as path from 'node:path'
 import { loadInputs, type Inputs } from './inputs'
 import { effectiveChannel, isPinned, readPinned, resolveVersion } from './stages/resolve'
 import { installUv } from './stages/uv'
+import { restoreUvCache, saveUvCache } from './stages/uv-cache'
 import { stopCurrentPhase } from './stages/phases'
 import { diffSnapshots, snapshot } from './stages/fixtures'
 import { describeRecordings, keepRecordings } from './stages/recordings'
@@ -48,6 +49,7 @@ async function pipeline(inputs: Inputs, state: RunState): Promise<void> {
   state.isPinned = isPinned(state.version, state.pinnedVersion)
 
   state.uv = await stage('Install uv', () => installUv(inputs))
+  state.uvCache = await stage("Restore uv's cache", () => restoreUvCache(inputs, `${state.package}-${state.channel}`, state.version))
 
   const tested = await testVersion(inputs, resolution, state, (wheels) => (state.wheels = wheels))
   state.replay = tested.replay
@@ -63,6 +65,8 @@ async function pipeline(inputs: Inputs, state: RunState): Promise<void> {
       Object.assign(state, await stage('What changed in the recordings', () => describeRecordings(kept, before, after, inputs.fixturesPath, fixturesPatchPath(state))))
     }
   }
+
+  state.uvCache = await stage("Save uv's cache", () => saveUvCache(inputs, state.uv.path, state.uvCache))
 
   const verdict = classify(state.replay, state.record, state.fixturesChanged.length, {
     replay: inputs.replayTimeoutMs / 60_000,
