@@ -13,7 +13,6 @@ import { sentinelTemp, workspace } from '../io/runner'
 import { mask, secretValues } from '../io/secrets'
 import { repositoryRoot, writePatch } from '../io/fixtures-patch'
 
-
 /** The recordings as they were before record, and where patch paths start. */
 export interface KeptRecordings {
   fixturesDir: string
@@ -42,7 +41,7 @@ export async function keepRecordings(fixturesDir: string, workingDirectory: stri
     const top = (await repositoryRoot(workingDirectory)) ?? workspace()
     const root = await realish(top)
     let rel = path.relative(root, dir).split(path.sep).join('/')
-    const inside = !rel.startsWith('..') && !path.isAbsolute(rel)
+    const inside = rel !== '..' && !rel.startsWith('../') && !path.isAbsolute(rel)
     core.debug(`recordings: patch paths relative to ${inside ? root : dir}`)
     if (!inside) rel = ''
     await fs.mkdir(tempDir, { recursive: true })
