@@ -105,6 +105,7 @@ export async function describeRecordings(kept: KeptRecordings | null, before: Sn
     const from = (side: Side, f: string) => path.join(side === 'before' ? beforeDir : kept.fixturesDir, ...f.split('/'))
     const diff = await compareRecordings(changes, (side, f) => load(from(side, f)), label)
     core.info(`${diff.counts.files} file(s) changed: ${diff.counts.requestChanged} request(s) and ${diff.counts.responseChanged} response(s) changed, ${diff.counts.added} interaction(s) added, ${diff.counts.removed} removed`)
+    for (const e of diff.requestChanged) if (e.previousFile) core.debug(`paired ${e.previousFile} (deleted) with ${e.file} (added): same call, ${e.identity}`)
     if (!changes.length) return { fixtureDiff: diff, fixturesPatch: '' }
 
     const secrets = secretValues().map((s) => Buffer.from(s))
