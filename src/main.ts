@@ -9,8 +9,10 @@ import { installUv } from './stages/uv'
 import { restoreUvCache, saveUvCache } from './stages/uv-cache'
 import { stopCurrentPhase } from './stages/phases'
 import { diffSnapshots, snapshot } from './stages/fixtures'
+import { describeRecordings, keepRecordings } from './stages/recordings'
+import { patchNoteForReason } from './core/recordings/compare'
 import { runCommand, testVersion } from './stages/test-version'
-import { publish } from './stages/publish'
+import { fixturesPatchPath, publish } from './stages/publish'
 import { stage } from './stages/stage'
 import { classify } from './core/classify'
 import { newRunState, type RunState } from './core/result-file'
@@ -55,8 +57,13 @@ async function pipeline(inputs: Inputs, state: RunState): Promise<void> {
   if (state.replay.result !== 'success' && inputs.recordCommand) {
     const fixtures = inputs.fixturesPath ? path.resolve(inputs.workingDirectory, inputs.fixturesPath) : ''
     const before = fixtures ? await snapshot(fixtures) : new Map()
+    const kept = fixtures ? await keepRecordings(fixtures, inputs.workingDirectory) : null
     state.record = await runCommand(inputs, state, 'record')
-    if (fixtures) state.fixturesChanged = diffSnapshots(before, await snapshot(fixtures), inputs.fixturesPath)
+    if (fixtures) {
+      const after = await snapshot(fixtures)
+      state.fixturesChanged = diffSnapshots(before, after, inputs.fixturesPath)
+      Object.assign(state, await stage('What changed in the recordings', () => describeRecordings(kept, before, after, inputs.fixturesPath, fixturesPatchPath(state))))
+    }
   }
 
   state.uvCache = await stage("Save uv's cache", () => saveUvCache(inputs, state.uv.path, state.uvCache))
@@ -66,7 +73,7 @@ async function pipeline(inputs: Inputs, state: RunState): Promise<void> {
     record: inputs.recordTimeoutMs / 60_000,
   })
   state.outcome = verdict.outcome
-  state.reason = verdict.reason
+  state.reason = verdict.reason + patchNoteForReason(state.fixtureDiff)
 }
 
 export async function run(): Promise<void> {

@@ -1,6 +1,7 @@
 // The job summary of one run: the verdict at a glance, the facts behind it, the log tails folded.
 import type { PhaseReport, ResultFile } from './vocabulary'
 import { EMOJI, SUMMARY_LIMIT, cell, escapeHtml, foldedPre } from './markdown'
+import { renderRecordingsSection } from './recordings/render'
 import { formatBytes } from './units'
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
@@ -37,6 +38,7 @@ function render(r: ResultFile, summary: string, tails: { replay: string; record:
   if (r.fixturesChanged.length) {
     md += foldedPre(`Fixtures changed (${r.fixturesChanged.length})`, r.fixturesChanged.map((c) => `${c.change.padEnd(8)} ${c.path}`).join('\n'))
   }
+  if (r.fixtureDiff?.counts.files) md += '\n' + renderRecordingsSection(r.fixtureDiff, r.fixturesPatch) + '\n'
   if (tails.replay) md += foldedPre('Replay log (tail)', tails.replay)
   if (tails.record) md += foldedPre('Record log (tail)', tails.record)
   if (note) md += `\n_${escapeHtml(note)}_\n`

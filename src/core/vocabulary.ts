@@ -1,4 +1,5 @@
 // Shared vocabulary of the pipeline: the contract's words as types.
+import type { FixtureDiff } from './recordings/types'
 
 export const OUTCOMES = ['compatible', 'needs-recording', 'incompatible', 'error'] as const
 export type Outcome = (typeof OUTCOMES)[number]
@@ -42,6 +43,10 @@ export interface ResultFile {
   replay: PhaseReport
   record: PhaseReport
   fixturesChanged: FixtureChange[]
+  /** What changed in the recordings, interaction by interaction; null when not recorded or no `fixtures-path`. */
+  fixtureDiff: FixtureDiff | null
+  /** Path of the patch of `fixtures-path` (before vs after record), '' when none. */
+  fixturesPatch: string
   uv: { version: string; path: string }
   wheels: { dir: string; files: string[]; cacheHit: boolean }
   /** uv's package cache across runs: hit when restored (exact key or fallback), sizes in bytes. */

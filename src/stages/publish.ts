@@ -8,9 +8,15 @@ import { jobSummary } from '../core/summary'
 import { mask } from '../io/secrets'
 import { runInfo, sentinelTemp } from '../io/runner'
 
+const safe = (s: string) => s.replace(/[^a-z0-9._-]/gi, '_') || 'unknown'
+
 export function resultFilePath(state: Pick<RunState, 'package' | 'channel'>): string {
-  const safe = (s: string) => s.replace(/[^a-z0-9._-]/gi, '_') || 'unknown'
   return path.join(sentinelTemp(), `compat-sentinel-result-${safe(state.package)}-${safe(state.channel)}.json`)
+}
+
+/** Next to the result file, so one artifact upload can carry both. */
+export function fixturesPatchPath(state: Pick<RunState, 'package' | 'channel'>): string {
+  return path.join(sentinelTemp(), `compat-sentinel-fixtures-${safe(state.package)}-${safe(state.channel)}.patch`)
 }
 
 export async function publish(state: RunState, failOn: ReadonlySet<Outcome>): Promise<void> {

@@ -32,6 +32,8 @@ export function resultOf(outcome: ResultFile['outcome'], over: Partial<ResultFil
     outcome,
     ...shapes[outcome],
     fixturesChanged: outcome === 'needs-recording' ? [{ path: 'tests/recordings/ab12.json', change: 'modified' }, { path: 'tests/recordings/cd34.json', change: 'added' }] : [],
+    fixtureDiff: null,
+    fixturesPatch: '',
     uv: { version: '0.13.9', path: '/opt/hostedtoolcache/uv/0.13.9/x64/uv' },
     wheels: { dir: '/tmp/wheels', files: ['llama_stack-0.7.2.dev20260423-py3-none-any.whl'], cacheHit: false },
     uvCache: { hit: true, dir: '/tmp/uv-cache', key: 'compat-sentinel-uv-v1-linux-x64-llama-stack-dev-none-0.7.2.dev20260423', restoredKey: 'compat-sentinel-uv-v1-linux-x64-llama-stack-dev-none-0.7.2.dev20260422', restoredBytes: 52428800, savedBytes: 53477376 },
