@@ -1,6 +1,6 @@
 // Shared vocabulary of the pipeline: the contract's words as types.
 
-export const OUTCOMES = ['compatible', 'needs-recording', 'incompatible', 'error'] as const
+export const OUTCOMES = ['compatible', 'needs-recording', 'not-installable', 'incompatible', 'error'] as const
 export type Outcome = (typeof OUTCOMES)[number]
 
 export const CHANNELS = ['stable', 'dev', 'pre', 'pinned'] as const
@@ -41,6 +41,10 @@ export interface ResultFile {
   reason: string
   replay: PhaseReport
   record: PhaseReport
+  /** The install-command phase; `skipped` when there is none. */
+  install: PhaseReport
+  /** Replay failed, then passed on a later attempt (`replay-attempts`). */
+  flaky: boolean
   fixturesChanged: FixtureChange[]
   uv: { version: string; path: string }
   wheels: { dir: string; files: string[]; cacheHit: boolean }
