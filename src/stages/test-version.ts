@@ -73,9 +73,17 @@ export async function testVersion(inputs: Inputs, resolution: Resolution, what: 
     attempt++
     // The first installer failure line of this attempt: uv's and pip's own words, kept whole
     // even when the (bounded) tail has long dropped it.
+    // uv explains on the next, indented line (`  ╰─▶ Because there is no version of ...`): keep it too.
     installerLine = ''
+    let explain = false
     const scan = (line: string) => {
-      if (!installerLine && installerFailure(line)) installerLine = line
+      if (explain) {
+        explain = false
+        if (/^\s/.test(line) && line.trim()) installerLine = `${installerLine.replace(/:\s*$/, '')}: ${line.trim().replace(/^╰─▶\s*/, '')}`
+      } else if (!installerLine && installerFailure(line)) {
+        installerLine = line
+        explain = true
+      }
     }
     const title = inputs.replayAttempts > 1 ? `Replay (attempt ${attempt} of ${inputs.replayAttempts})` : 'Replay'
     replay = await runCommand(inputs, what, 'replay', scan, title)
