@@ -1,7 +1,7 @@
 // Shared vocabulary of the pipeline: the contract's words as types.
 import type { FixtureDiff } from './recordings/types'
 
-export const OUTCOMES = ['compatible', 'needs-recording', 'incompatible', 'error'] as const
+export const OUTCOMES = ['compatible', 'needs-recording', 'not-installable', 'incompatible', 'error'] as const
 export type Outcome = (typeof OUTCOMES)[number]
 
 export const CHANNELS = ['stable', 'dev', 'pre', 'pinned'] as const
@@ -42,6 +42,10 @@ export interface ResultFile {
   reason: string
   replay: PhaseReport
   record: PhaseReport
+  /** The install-command phase; `skipped` when there is none. */
+  install: PhaseReport
+  /** Replay failed, then passed on a later attempt (`replay-attempts`). */
+  flaky: boolean
   fixturesChanged: FixtureChange[]
   /** What changed in the recordings, interaction by interaction; null when not recorded or no `fixtures-path`. */
   fixtureDiff: FixtureDiff | null

@@ -31,7 +31,7 @@ export async function publish(state: RunState, failOn: ReadonlySet<Outcome>): Pr
   }
   for (const [name, value] of Object.entries(outputsOf(result, file, summary))) core.setOutput(name, value)
   if (process.env.GITHUB_STEP_SUMMARY) {
-    await fs.appendFile(process.env.GITHUB_STEP_SUMMARY, jobSummary(result, summary)).catch((e: Error) => core.warning(`Could not write the job summary: ${e.message}`))
+    await fs.appendFile(process.env.GITHUB_STEP_SUMMARY, jobSummary(result, summary, state.notes.map(mask))).catch((e: Error) => core.warning(`Could not write the job summary: ${e.message}`))
   }
   if (failOn.has(result.outcome)) core.setFailed(summary)
   else if (result.outcome === 'error') core.warning(summary)

@@ -17,6 +17,11 @@ const shapes: Record<ResultFile['outcome'], Pick<ResultFile, 'reason' | 'replay'
     replay: phase('failure', 2, 'FAILED test_chat'),
     record: phase('failure', 1, "KeyError: 'choices'"),
   },
+  'not-installable': {
+    reason: 'replay failed (exit 1): could not install: × No solution found when resolving `--with` dependencies:; record not run',
+    replay: phase('failure', 1, '  × No solution found when resolving `--with` dependencies:'),
+    record: phase('skipped', null),
+  },
   error: { reason: "Package 'llama-stack' was not found on https://test.pypi.org/simple/ (HTTP 404)", replay: phase('skipped', null), record: phase('skipped', null) },
 }
 
@@ -31,6 +36,8 @@ export function resultOf(outcome: ResultFile['outcome'], over: Partial<ResultFil
     isPinned: false,
     outcome,
     ...shapes[outcome],
+    install: phase('skipped', null),
+    flaky: false,
     fixturesChanged: outcome === 'needs-recording' ? [{ path: 'tests/recordings/ab12.json', change: 'modified' }, { path: 'tests/recordings/cd34.json', change: 'added' }] : [],
     fixtureDiff: null,
     fixturesPatch: '',
