@@ -5,7 +5,8 @@ import * as core from '@actions/core'
 import * as path from 'node:path'
 import { valid as validPep440 } from '@renovatebot/pep440'
 import { CHANNELS, OUTCOMES, UserError, type Channel, type Outcome } from './core/vocabulary'
-import { normalizeName } from './core/names'
+import { LEG_NAME, defaultLeg, normalizeName } from './core/names'
+import { NOTIFY_ON, type NotifyOn } from './core/history'
 import { redactUrl } from './io/secrets'
 import { workspace } from './io/runner'
 
@@ -35,12 +36,29 @@ export interface Inputs {
   wheelsDir: string
   cacheWheels: boolean
   failOn: Set<Outcome>
+  /** The matrix leg's name: result file name, history key, report keys. */
+  leg: string
+  /** Remember this leg's runs in the Actions cache. */
+  history: boolean
+  notifyOn: NotifyOn
 }
 
 /** What could be learnt about the run even when validation fails, so the report can name it. */
 export interface PartialIdentity {
   package: string
   channel: string
+  leg: string
+}
+
+/** The runner's OS as the runner names it (`Linux`, `macOS`, `Windows`), '' outside Actions. */
+const runnerOs = () => process.env.RUNNER_OS ?? ''
+
+/** Input `leg`, or the default made of what is known; a bad value throws. */
+function readLeg(pkg: string, channel: string): string {
+  const leg = read('leg')
+  if (!leg) return defaultLeg(pkg, channel, runnerOs())
+  if (!LEG_NAME.test(leg)) throw bad('leg', leg.slice(0, 120), "use letters, digits, '.', '_' and '-' only (at most 100), e.g. 'dev-macos-py312'")
+  return leg
 }
 
 const read = (name: string, fallback = ''): string => core.getInput(name).trim() || fallback
@@ -150,10 +168,17 @@ function partialIdentity(): PartialIdentity {
   const pkg = read('package')
   const channel = read('channel', 'stable')
   const version = read('version')
-  return {
+  const identity = {
     package: /^[A-Za-z0-9._-]+$/.test(pkg) ? normalizeName(pkg) : '',
     channel: version ? 'explicit' : (CHANNELS as readonly string[]).includes(channel) ? channel : '',
   }
+  let leg: string
+  try {
+    leg = readLeg(identity.package, identity.channel)
+  } catch {
+    leg = defaultLeg(identity.package, identity.channel, runnerOs())
+  }
+  return { ...identity, leg }
 }
 
 function readInputs(): Inputs {
@@ -203,6 +228,7 @@ function readInputs(): Inputs {
   }
 
   const failOn = readFailOn()
+  const leg = readLeg(normalizeName(pkg), version ? 'explicit' : channel)
 
   return {
     package: pkg,
@@ -226,6 +252,9 @@ function readInputs(): Inputs {
     wheelsDir: read('wheels-dir'),
     cacheWheels: bool('cache-wheels', read('cache-wheels', 'true')),
     failOn,
+    leg,
+    history: bool('history', read('history', 'true')),
+    notifyOn: oneOf('notify-on', read('notify-on', 'change').toLowerCase(), NOTIFY_ON),
   }
 }
 

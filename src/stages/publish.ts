@@ -8,9 +8,10 @@ import { jobSummary } from '../core/summary'
 import { mask } from '../io/secrets'
 import { runInfo, sentinelTemp } from '../io/runner'
 
-export function resultFilePath(state: Pick<RunState, 'package' | 'channel'>): string {
+/** `compat-sentinel-result-<leg>.json`: with the default leg, `<package>-<channel>` as the contract names it. */
+export function resultFilePath(state: Pick<RunState, 'leg'>): string {
   const safe = (s: string) => s.replace(/[^a-z0-9._-]/gi, '_') || 'unknown'
-  return path.join(sentinelTemp(), `compat-sentinel-result-${safe(state.package)}-${safe(state.channel)}.json`)
+  return path.join(sentinelTemp(), `compat-sentinel-result-${safe(state.leg)}.json`)
 }
 
 export async function publish(state: RunState, failOn: ReadonlySet<Outcome>): Promise<void> {
