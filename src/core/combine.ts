@@ -68,7 +68,9 @@ export function combine(legs: ResultFile[], run: ResultFile['run']): Combined {
   const names = legNames(legs)
   names.forEach((n, i) => (slack[`${n}_summary`] = lines[i]!))
   Object.assign(slack, { details: lines.join('\n'), workflow_run_url: run.url, repository: run.repository })
-  const changed = legs.flatMap((l, i) => (l.history.statusChanged ? [`${names[i]}: ${l.history.previousOutcome} → ${l.outcome}`] : []))
+  // Named as people read it: the channel, or the leg where legs share a channel.
+  const sharedChannel = new Set(legs.map((l) => l.channel)).size !== legs.length
+  const changed = legs.flatMap((l) => (l.history.statusChanged ? [`${sharedChannel ? l.leg : l.channel}: ${l.history.previousOutcome} → ${l.outcome}`] : []))
   slack.changed_legs = changed.join('\n')
   names.forEach((n, i) => {
     slack[`${n}_previous_status`] = legs[i]!.history.previousOutcome
