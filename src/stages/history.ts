@@ -69,7 +69,7 @@ export async function restoreHistory(inputs: Inputs): Promise<Memory | null> {
     // A file left by an earlier job on this machine is not this leg's history.
     await fs.rm(memory.file, { force: true })
     if (!(await cacheClient())) {
-      core.info('No history: the Actions cache service is not available here. This run counts as the first.')
+      core.info('No history to restore without the Actions cache; this run counts as the first.')
       return memory
     }
     const key = await bounded('Restoring the history', restore('history', [memory.file], prefix, [prefix]))
