@@ -35,14 +35,6 @@ function rows(part: string): { names: string[]; second: string }[] {
 }
 
 const contract = fs.readFileSync(CONTRACT, 'utf8')
-
-/** The backticked names of the "Additions (v1.1)" rows whose first column is `where`. */
-function additions(where: string): string[] {
-  return section(contract, '## Additions')
-    .split('\n')
-    .filter((l) => l.startsWith(`| ${where} |`))
-    .flatMap((l) => [...l.split('|')[2]!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!))
-}
 const action = parse(fs.readFileSync(path.join(ROOT, 'action.yml'), 'utf8'))
 const report = parse(fs.readFileSync(path.join(ROOT, 'report/action.yml'), 'utf8'))
 
@@ -68,17 +60,26 @@ function checkInputs(part: string, declared: Record<string, { required?: boolean
   }
 }
 
+/** The "Additions (v1.1)" table: names by where they go (`inputs`, `outputs`, `report inputs`, ...). */
+function additions(where: string): string[] {
+  const part = section(contract, '## Additions (v1.1')
+  return part
+    .split('\n')
+    .filter((l) => l.startsWith(`| ${where} |`))
+    .flatMap((l) => [...l.split('|')[2]!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!))
+}
+
 test('action.yml declares every input of the contract with its default', () => {
   checkInputs(section(contract, '## Inputs'), action.inputs)
+  for (const name of additions('inputs')) assert.ok(action.inputs[name]?.description, `input ${name} (contract additions) missing or undescribed in action.yml`)
 })
 
 test('action.yml declares every output of the contract', () => {
-  const names = rows(section(contract, '## Outputs')).flatMap((r) => r.names)
-  assert.ok(names.includes('replay-result') && names.includes('record-result') && names.includes('uv-path'))
+  const names = [...rows(section(contract, '## Outputs')).flatMap((r) => r.names), ...additions('outputs')]
+  assert.ok(names.includes('replay-result') && names.includes('record-result') && names.includes('uv-path') && names.includes('uv-cache-hit'))
   for (const n of names) assert.ok(action.outputs[n]?.description, `output ${n} missing or undescribed in action.yml`)
-  // Nothing beyond the contract and its additions, so outputs cannot drift silently.
-  const allowed = new Set([...names, ...additions('outputs')])
-  for (const n of Object.keys(action.outputs)) assert.ok(allowed.has(n), `output ${n} is neither in the contract nor in its additions`)
+  // Nothing beyond the contract, so outputs cannot drift silently.
+  assert.deepEqual(Object.keys(action.outputs).sort(), [...names].sort())
 })
 
 test('action.yml runs dist/index.js on node24', () => {
@@ -91,10 +92,9 @@ test('report/action.yml declares the report sub-action of the contract', () => {
   const part = section(contract, '## The report sub-action')
   const [inputs, outputs] = part.split(/\n\| output/)
   checkInputs(inputs!, report.inputs)
-  const outNames = rows(outputs!).flatMap((r) => r.names).filter((n) => !n.includes('_'))
-  for (const n of outNames) assert.ok(report.outputs[n]?.description, `report output ${n} missing or undescribed`)
-  const allowed = new Set([...outNames, ...additions('report outputs')])
-  for (const n of Object.keys(report.outputs)) assert.ok(allowed.has(n), `report output ${n} is neither in the contract nor in its additions`)
+  const outNames = [...rows(outputs!).flatMap((r) => r.names).filter((n) => !n.includes('_')), ...additions('report outputs')]
+  assert.deepEqual(Object.keys(report.outputs).sort(), outNames.sort())
+  for (const name of additions('report inputs')) assert.ok(report.inputs[name]?.description, `report input ${name} (contract additions) missing`)
   assert.equal(report.runs.using, 'node24')
   assert.ok(fs.existsSync(path.join(ROOT, 'report', report.runs.main)), 'report entry exists')
 })

@@ -57,6 +57,7 @@ export function toResultFile(state: RunState, run: ResultFile['run'], mask: (tex
     fixturesChanged: state.fixturesChanged,
     uv: state.uv,
     wheels: state.wheels,
+    uvCache: state.uvCache,
     run,
     startedAt: iso(state.startedAt),
     finishedAt: iso(finishedAt),
@@ -72,7 +73,7 @@ export function toResultFile(state: RunState, run: ResultFile['run'], mask: (tex
   }
 }
 
-type V2Fields = 'leg' | 'flaky' | 'install' | 'build' | 'history' | 'bisect' | 'fixtureDiff' | 'fixturesPatch' | 'provenance'
+type V2Fields = 'leg' | 'flaky' | 'install' | 'build' | 'history' | 'bisect' | 'fixtureDiff' | 'fixturesPatch' | 'provenance' | 'uvCache'
 
 /** The @2 fields as a run without them says them (the leg is derived from package and channel). */
 const V2_DEFAULTS = (): Omit<Pick<ResultFile, V2Fields>, 'leg'> => ({
@@ -84,6 +85,7 @@ const V2_DEFAULTS = (): Omit<Pick<ResultFile, V2Fields>, 'leg'> => ({
   fixtureDiff: null,
   fixturesPatch: '',
   provenance: { status: '', publisher: '', detail: '' },
+  uvCache: { hit: false, dir: '', key: '', restoredKey: '', restoredBytes: 0, savedBytes: 0 },
 })
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -140,6 +142,7 @@ export function parseResultFile(data: unknown): { ok: true; result: ResultFile }
     fixtureDiff: isObject(r.fixtureDiff) ? r.fixtureDiff : d.fixtureDiff,
     fixturesPatch: typeof r.fixturesPatch === 'string' ? r.fixturesPatch : d.fixturesPatch,
     provenance: isObject(r.provenance) && typeof r.provenance.status === 'string' ? { ...p, ...r.provenance } : p,
+    uvCache: isObject(r.uvCache) && typeof r.uvCache.hit === 'boolean' ? { ...d.uvCache, ...r.uvCache } : d.uvCache,
   }
   return { ok: true, result }
 }
@@ -183,6 +186,7 @@ export function outputsOf(r: ResultFile, resultFile: string, summary: string): R
     'uv-path': r.uv.path,
     'wheels-dir': r.wheels.dir,
     'wheels-cache-hit': String(r.wheels.cacheHit),
+    'uv-cache-hit': String(r.uvCache.hit),
     'result-file': resultFile,
     'slack-payload': JSON.stringify(slackPayload(r, summary)),
     summary,
