@@ -62,11 +62,11 @@ describe('job summary of one run', () => {
 })
 
 describe('Slack payload of one run', () => {
-  for (const outcome of ['compatible', 'needs-recording', 'incompatible', 'error'] as const) {
+  for (const outcome of ['compatible', 'needs-recording', 'not-installable', 'incompatible', 'error'] as const) {
     test(`${outcome}: flat JSON, every value a string`, () => {
       const r = resultOf(outcome)
       const payload = JSON.parse(JSON.stringify(slackPayload(r, summaryLine(r))))
-      const keys = ['status', 'status_emoji', 'package', 'channel', 'tested_version', 'pinned_version', 'recording_required', 'replay_result', 'record_result', 'summary', 'workflow_run_url', 'repository', 'previous_status', 'failing_since', 'status_changed', 'notify']
+      const keys = ['status', 'status_emoji', 'package', 'channel', 'tested_version', 'pinned_version', 'recording_required', 'replay_result', 'record_result', 'summary', 'workflow_run_url', 'repository', 'previous_status', 'failing_since', 'status_changed', 'notify', 'first_bad_version', 'last_good_version', 'compare_url']
       assert.deepEqual(Object.keys(payload).sort(), keys.sort())
       for (const [k, v] of Object.entries(payload)) assert.equal(typeof v, 'string', k)
       assert.equal(payload.status, outcome)
