@@ -8,6 +8,7 @@ import { valid as validPep440 } from '@renovatebot/pep440'
 import { CHANNELS, OUTCOMES, UserError, type Channel, type Outcome } from './types'
 import { normalizeName } from './names'
 import { redactUrl } from './secrets'
+import { parseExpectedPublisher, type ExpectedPublisher } from './core/provenance'
 
 export type PrefetchMode = 'auto' | 'true' | 'false'
 
@@ -35,6 +36,13 @@ export interface Inputs {
   wheelsDir: string
   cacheWheels: boolean
   failOn: Set<Outcome>
+  /** PEP 740 check of every tested file; null when `expected-publisher` is empty (off). */
+  expectedPublisher: ExpectedPublisher | null
+  /**
+   * Path of a trusted_root.json that replaces Sigstore's own, from COMPAT_SENTINEL_TEST_TRUSTED_ROOT.
+   * Only the action's tests set it (their attestations come from a local test CA); '' otherwise.
+   */
+  testTrustedRoot: string
 }
 
 /** What could be learnt about the run even when validation fails, so the report can name it. */
@@ -187,6 +195,12 @@ export function loadInputs(): Inputs {
 
   const failOn = readFailOn()
 
+  const publisherInput = read('expected-publisher')
+  const expectedPublisher = publisherInput ? parseExpectedPublisher(publisherInput) : null
+  if (publisherInput && !expectedPublisher) {
+    throw bad('expected-publisher', publisherInput, "use 'github:owner/repo' or 'github:owner/repo/.github/workflows/<file>.yml' (the upstream's Trusted Publisher on PyPI), or leave it empty")
+  }
+
   return {
     package: pkg,
     companions,
@@ -209,6 +223,8 @@ export function loadInputs(): Inputs {
     wheelsDir: read('wheels-dir'),
     cacheWheels: bool('cache-wheels', read('cache-wheels', 'true')),
     failOn,
+    expectedPublisher,
+    testTrustedRoot: (process.env.COMPAT_SENTINEL_TEST_TRUSTED_ROOT ?? '').trim(),
   }
 }
 

@@ -6,6 +6,8 @@ import * as path from 'node:path'
 import { failOnOrDefault, loadInputs, partialIdentity, runnerTemp, type Inputs } from './inputs'
 import { effectiveChannel, isPinned, readPinned, resolveVersion } from './resolve'
 import { installUv } from './uv'
+import { verifyProvenance } from './stages/provenance'
+import { shouldRecommendPublisher } from './core/provenance'
 import { prefetchWheels, shouldPrefetch } from './wheels'
 import { runPhase, stopCurrentPhase } from './phases'
 import { diffSnapshots, snapshot } from './fixtures'
@@ -68,6 +70,18 @@ async function pipeline(rec: RunRecord): Promise<void> {
   })
   rec.version = resolution.version
   rec.isPinned = isPinned(rec.version, rec.pinnedVersion)
+
+  // Before uv, the wheels folder (exported to later steps) or any command sees the files.
+  if (inputs.expectedPublisher) {
+    rec.provenance = await stage('Verify provenance', () => verifyProvenance(inputs, resolution)).catch((e: unknown) => {
+      // Could not check at all (e.g. Sigstore's trust root unreachable): nothing verified.
+      rec.provenance = { status: 'absent', publisher: '', detail: explain(e) }
+      throw e
+    })
+    if (rec.provenance.status !== 'verified') throw new UserError(rec.provenance.detail)
+  } else if (shouldRecommendPublisher(rec.channel, resolution.indexUrl)) {
+    core.notice("This dev/pre build comes from TestPyPI, where anyone can register a project name its maintainers never claimed. Set 'expected-publisher' (e.g. github:owner/repo) so only builds attested by the upstream's own workflow are tested.")
+  }
 
   rec.uv = await stage('Install uv', () => installUv(inputs))
 

@@ -25,6 +25,7 @@ export function newRecord(identity: { package: string; channel: string }): RunRe
     fixturesChanged: [],
     uv: { version: '', path: '' },
     wheels: { dir: '', files: [], cacheHit: false },
+    provenance: { status: '', publisher: '', detail: '' },
     startedAt: new Date(),
   }
 }
@@ -70,6 +71,7 @@ export function toResultFile(rec: RunRecord, finishedAt = new Date()): ResultFil
     fixturesChanged: rec.fixturesChanged,
     uv: rec.uv,
     wheels: rec.wheels,
+    provenance: { ...rec.provenance, detail: mask(rec.provenance.detail) },
     run: runInfo(),
     startedAt: iso(rec.startedAt),
     finishedAt: iso(finishedAt),
@@ -111,6 +113,7 @@ export function outputsOf(r: ResultFile, resultFile: string, summary: string): R
     'uv-path': r.uv.path,
     'wheels-dir': r.wheels.dir,
     'wheels-cache-hit': String(r.wheels.cacheHit),
+    provenance: r.provenance.status,
     'result-file': resultFile,
     'slack-payload': JSON.stringify(slackPayload(r, summary)),
     summary,

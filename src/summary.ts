@@ -10,6 +10,13 @@ function phaseCell(p: PhaseReport): string {
   return `${p.result} (${seconds(p.durationMs)}${exit})`
 }
 
+const PROVENANCE_WORDS = { verified: '🔏 verified', absent: 'absent', mismatch: 'mismatch', '': 'not checked' } as const
+
+function provenanceCell(p: ResultFile['provenance']): string {
+  const by = p.publisher ? `, published by ${p.publisher}` : ''
+  return p.status === 'verified' ? `${PROVENANCE_WORDS.verified}${by}` : `${PROVENANCE_WORDS[p.status]}${by}: ${p.detail}`
+}
+
 function render(r: ResultFile, summary: string, tails: { replay: string; record: string }, note = ''): string {
   const pinned = r.pinnedVersion ? `${r.pinnedVersion} (${r.isPinned ? 'same as tested' : 'differs from tested'})` : '—'
   const rows: [string, string][] = [
@@ -24,6 +31,7 @@ function render(r: ResultFile, summary: string, tails: { replay: string; record:
     ['Wheels', r.wheels.dir ? `${r.wheels.files.length} file(s)${r.wheels.cacheHit ? ', from cache' : ''}` : 'not prefetched'],
     ['Fixtures changed', String(r.fixturesChanged.length)],
   ]
+  if (r.provenance?.status) rows.push(['Provenance', provenanceCell(r.provenance)])
   let md = `## ${EMOJI[r.outcome]} ${escapeHtml(summary)}\n\n| | |\n|---|---|\n`
   md += rows.map(([k, v]) => `| ${k} | ${cell(v)} |`).join('\n') + '\n\n'
   if (r.fixturesChanged.length) {

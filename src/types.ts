@@ -42,6 +42,8 @@ export interface ResultFile {
   fixturesChanged: FixtureChange[]
   uv: { version: string; path: string }
   wheels: { dir: string; files: string[]; cacheHit: boolean }
+  /** PEP 740 check (`expected-publisher`); status '' when the check is off. */
+  provenance: { status: 'verified' | 'absent' | 'mismatch' | ''; publisher: string; detail: string }
   run: { repository: string; ref: string; sha: string; url: string }
   startedAt: string
   finishedAt: string
