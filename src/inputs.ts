@@ -2,12 +2,12 @@
 // Nothing else in the action calls core.getInput. Defaults are applied here too, because a
 // runner is not the only caller (local runs and tests set INPUT_* themselves).
 import * as core from '@actions/core'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { valid as validPep440 } from '@renovatebot/pep440'
-import { CHANNELS, OUTCOMES, UserError, type Channel, type Outcome } from './types'
-import { normalizeName } from './names'
-import { redactUrl } from './secrets'
+import { CHANNELS, OUTCOMES, UserError, type Channel, type Outcome } from './core/vocabulary'
+import { normalizeName } from './core/names'
+import { redactUrl } from './io/secrets'
+import { workspace } from './io/runner'
 import { parseExpectedPublisher, type ExpectedPublisher } from './core/provenance'
 
 export type PrefetchMode = 'auto' | 'true' | 'false'
@@ -122,13 +122,18 @@ export interface ReportInputs {
   failOn: Set<Outcome>
 }
 
-/** The inputs of the report sub-action (report/action.yml). */
-export function loadReportInputs(): ReportInputs {
-  return { results: read('results', '**/compat-sentinel-result-*.json'), failOn: readFailOn() }
+/** The inputs of the report sub-action (report/action.yml); `failOn` is known even when they are bad. */
+export function loadReportInputs(): ({ ok: true; inputs: ReportInputs } | { ok: false; error: unknown }) & { failOn: ReadonlySet<Outcome> } {
+  const failOn = failOnOrDefault()
+  try {
+    return { ok: true, inputs: { results: read('results', '**/compat-sentinel-result-*.json'), failOn: readFailOn() }, failOn }
+  } catch (error) {
+    return { ok: false, error, failOn }
+  }
 }
 
 /** `fail-on` on its own, so a run whose other inputs are bad still fails (or not) as configured. */
-export function failOnOrDefault(): ReadonlySet<Outcome> {
+function failOnOrDefault(): ReadonlySet<Outcome> {
   try {
     return readFailOn()
   } catch {
@@ -136,8 +141,20 @@ export function failOnOrDefault(): ReadonlySet<Outcome> {
   }
 }
 
+/** The inputs, or the reason they are not usable plus what could still be read from them. */
+export type LoadedInputs = { ok: true; inputs: Inputs } | { ok: false; error: unknown; partial: PartialIdentity & { failOn: ReadonlySet<Outcome> } }
+
+/** Reads every input once. Bad inputs do not throw: the run still needs a name and `fail-on` to report. */
+export function loadInputs(): LoadedInputs {
+  try {
+    return { ok: true, inputs: readInputs() }
+  } catch (error) {
+    return { ok: false, error, partial: { ...partialIdentity(), failOn: failOnOrDefault() } }
+  }
+}
+
 /** The package and channel as far as they can be read, for naming the result file on errors. */
-export function partialIdentity(): PartialIdentity {
+function partialIdentity(): PartialIdentity {
   const pkg = read('package')
   const channel = read('channel', 'stable')
   const version = read('version')
@@ -147,7 +164,7 @@ export function partialIdentity(): PartialIdentity {
   }
 }
 
-export function loadInputs(): Inputs {
+function readInputs(): Inputs {
   const pkg = read('package')
   if (!pkg) throw new UserError("Input 'package' is required: set it to the upstream distribution name, e.g. 'llama-stack'.")
   // PEP 508 names: letters, digits, and . _ - inside.
@@ -238,11 +255,3 @@ function httpUrl(name: string, value: string): void {
   if (!ok) throw bad(name, redactUrl(value), 'use an http:// or https:// URL')
 }
 
-export function workspace(): string {
-  return process.env.GITHUB_WORKSPACE || process.cwd()
-}
-
-export function runnerTemp(): string {
-  // Absolute, so the result-file output still points at the file from another directory.
-  return path.resolve(process.env.RUNNER_TEMP || path.join(os.tmpdir(), 'compat-sentinel-runner-temp'))
-}

@@ -8,7 +8,7 @@ import * as fs from 'node:fs'
 import * as http from 'node:http'
 import * as path from 'node:path'
 import { World } from './harness/world'
-import { FixtureServer } from './harness/fixture-server'
+import { IndexServer } from './harness/index-server'
 import { TestSigstore, type Identity } from './harness/attest'
 import { sha256, wheel, type Dist } from './harness/dists'
 import { MAIN_OUTPUTS, tempDir } from './harness/action'
@@ -84,7 +84,7 @@ describe('expected-publisher set', () => {
   })
 
   test('a PEP 503 HTML index: data-provenance links are followed too', async () => {
-    const server = await new FixtureServer().start()
+    const server = await new IndexServer().start()
     try {
       server.mode = 'html'
       server.add('prov-html', await hosted('prov-html', { who: UPSTREAM }))

@@ -15,7 +15,7 @@ import {
   toSigstoreBundleJson,
   type SignerIdentity,
 } from '../src/core/provenance'
-import { parseHtmlPage, parseJsonPage } from '../src/simple-api'
+import { parseHtmlPage, parseJsonPage } from '../src/core/simple-api'
 
 describe('expected-publisher', () => {
   const cases: [string, ReturnType<typeof parseExpectedPublisher>][] = [

@@ -3,7 +3,7 @@
 // (statement names this file with this digest; certificate names the expected publisher).
 // The signature and certificate chain themselves are checked by @sigstore/verify in
 // src/stages/provenance.ts; nothing here touches the network or the disk.
-import { normalizeName } from '../names'
+import { normalizeName } from './names'
 
 /** `github:owner/repo`, optionally narrowed to one workflow file. */
 export interface ExpectedPublisher {
