@@ -164,6 +164,31 @@ describe('expected-publisher set', () => {
     }
   })
 
+  test("without the test hook, Sigstore's trust root is asked of its TUF mirror, and only that", async () => {
+    // A proxy that records which hosts the action tunnels to and refuses them all: the run must
+    // try tuf-repo-cdn.sigstore.dev (and nothing else), then stop with an error that says so.
+    world.server.add('prov-tuf', await hosted('prov-tuf', { who: UPSTREAM }))
+    const tunnels: string[] = []
+    const proxy = http.createServer((_req, res) => res.writeHead(403).end())
+    proxy.on('connect', (req, socket) => {
+      tunnels.push(String(req.url))
+      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n')
+    })
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r))
+    try {
+      const proxyUrl = `http://127.0.0.1:${(proxy.address() as import('node:net').AddressInfo).port}`
+      const home = tempDir('cs-home-')
+      const r = await run('prov-tuf', {}, { COMPAT_SENTINEL_TEST_TRUSTED_ROOT: '', HTTPS_PROXY: proxyUrl, https_proxy: proxyUrl, NO_PROXY: '127.0.0.1', no_proxy: '127.0.0.1', HOME: home, XDG_DATA_HOME: path.join(home, 'data') })
+      assertErrorRun(r, /Sigstore's trust root could not be loaded from https:\/\/tuf-repo-cdn\.sigstore\.dev/)
+      assert.equal(r.outputs.provenance, 'absent')
+      assertNothingRan(r)
+      assert.ok(tunnels.length > 0, `the TUF client went through the proxy: ${r.result.reason}`)
+      assert.deepEqual([...new Set(tunnels)], ['tuf-repo-cdn.sigstore.dev:443'])
+    } finally {
+      proxy.close()
+    }
+  })
+
   test('an invalid expected-publisher is an input error that says what is accepted', async () => {
     const r = await run('prov-ok', { 'expected-publisher': 'org/upstream' })
     assertErrorRun(r, /Input 'expected-publisher' has the value 'org\/upstream'.*github:owner\/repo/)

@@ -10,7 +10,7 @@ import type { Verifier } from '@sigstore/verify'
 import type { Inputs } from '../inputs'
 import type { Resolution } from './resolve'
 import type { IndexFile } from '../core/simple-api'
-import { HttpStatusError, NetworkError, getText } from '../io/http'
+import { HttpStatusError, NetworkError, getText, shareProxySettingsWithGlobalFetch } from '../io/http'
 import { currentPlatform } from '../core/platform'
 import { installableFiles } from './wheels'
 import { redactUrl } from '../io/secrets'
@@ -60,6 +60,7 @@ async function loadVerifier(testTrustedRoot: string): Promise<Verifier> {
     return new Verifier(toTrustMaterial(TrustedRoot.fromJSON(json)))
   }
   const { getTrustedRoot } = await import('@sigstore/tuf')
+  shareProxySettingsWithGlobalFetch()
   try {
     // The TUF client checks the trust root against the root of trust embedded in @sigstore/tuf.
     return new Verifier(toTrustMaterial(await getTrustedRoot()))
