@@ -24,6 +24,7 @@ export function newRunState(identity: { package: string; channel: string }): Run
     uv: { version: '', path: '' },
     wheels: { dir: '', files: [], cacheHit: false },
     provenance: { status: '', publisher: '', detail: '' },
+    uvCache: { hit: false, dir: '', key: '', restoredKey: '', restoredBytes: 0, savedBytes: 0 },
     startedAt: new Date(),
   }
 }
@@ -55,6 +56,7 @@ export function toResultFile(state: RunState, run: ResultFile['run'], mask: (tex
     uv: state.uv,
     wheels: state.wheels,
     provenance: { ...state.provenance, detail: mask(state.provenance.detail) },
+    uvCache: state.uvCache,
     run,
     startedAt: iso(state.startedAt),
     finishedAt: iso(finishedAt),
@@ -97,6 +99,7 @@ export function outputsOf(r: ResultFile, resultFile: string, summary: string): R
     'wheels-dir': r.wheels.dir,
     'wheels-cache-hit': String(r.wheels.cacheHit),
     provenance: r.provenance.status,
+    'uv-cache-hit': String(r.uvCache.hit),
     'result-file': resultFile,
     'slack-payload': JSON.stringify(slackPayload(r, summary)),
     summary,

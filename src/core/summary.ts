@@ -1,6 +1,7 @@
 // The job summary of one run: the verdict at a glance, the facts behind it, the log tails folded.
 import type { PhaseReport, ResultFile } from './vocabulary'
 import { EMOJI, SUMMARY_LIMIT, cell, escapeHtml, foldedPre } from './markdown'
+import { formatBytes } from './units'
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 
@@ -17,6 +18,12 @@ function provenanceCell(p: ResultFile['provenance']): string {
   return p.status === 'verified' ? `${PROVENANCE_WORDS.verified}${by}` : `${PROVENANCE_WORDS[p.status]}${by}: ${p.detail}`
 }
 
+function uvCacheCell(c: ResultFile['uvCache']): string {
+  if (!c.key) return 'not kept across runs'
+  const restored = c.hit ? `restored ${formatBytes(c.restoredBytes)}${c.restoredKey === c.key ? '' : ' (fallback)'}` : 'cold (no entry yet)'
+  return c.savedBytes ? `${restored}; saved ${formatBytes(c.savedBytes)}` : restored
+}
+
 function render(r: ResultFile, summary: string, tails: { replay: string; record: string }, note = ''): string {
   const pinned = r.pinnedVersion ? `${r.pinnedVersion} (${r.isPinned ? 'same as tested' : 'differs from tested'})` : '—'
   const rows: [string, string][] = [
@@ -29,6 +36,7 @@ function render(r: ResultFile, summary: string, tails: { replay: string; record:
     ['Reason', r.reason],
     ['uv', r.uv.version || '—'],
     ['Wheels', r.wheels.dir ? `${r.wheels.files.length} file(s)${r.wheels.cacheHit ? ', from cache' : ''}` : 'not prefetched'],
+    ['uv cache', uvCacheCell(r.uvCache)],
     ['Fixtures changed', String(r.fixturesChanged.length)],
   ]
   if (r.provenance?.status) rows.push(['Provenance', provenanceCell(r.provenance)])

@@ -46,6 +46,8 @@ export interface ResultFile {
   wheels: { dir: string; files: string[]; cacheHit: boolean }
   /** PEP 740 check (`expected-publisher`); status '' when the check is off. */
   provenance: { status: 'verified' | 'absent' | 'mismatch' | ''; publisher: string; detail: string }
+  /** uv's package cache across runs: hit when restored (exact key or fallback), sizes in bytes. */
+  uvCache: { hit: boolean; dir: string; key: string; restoredKey: string; restoredBytes: number; savedBytes: number }
   run: { repository: string; ref: string; sha: string; url: string }
   startedAt: string
   finishedAt: string
