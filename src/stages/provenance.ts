@@ -102,21 +102,12 @@ async function checkAttestation(a: Attestation, file: IndexFile & { sha256: stri
 }
 
 async function checkFile(file: IndexFile, expected: ExpectedPublisher, verifier: VerifierSource): Promise<FileVerdict> {
-  const absent = (problem: string): FileVerdict => ({
-    status: 'absent',
-    publisher: '',
-    problem,
-  })
+  const absent = (problem: string): FileVerdict => ({ status: 'absent', publisher: '', problem })
   if (!file.provenanceUrl) return absent(`no provenance for ${file.filename}: the index publishes none`)
   if (!file.sha256) return absent(`no provenance can be matched to ${file.filename}: the index lists no sha256 for it`)
   let body: string
   try {
-    body = (
-      await getText(file.provenanceUrl, {
-        accept: INTEGRITY_ACCEPT,
-        maxBytes: MAX_PROVENANCE_BYTES,
-      })
-    ).text
+    body = (await getText(file.provenanceUrl, { accept: INTEGRITY_ACCEPT, maxBytes: MAX_PROVENANCE_BYTES })).text
   } catch (e) {
     if (e instanceof HttpStatusError) return absent(`no provenance for ${file.filename}: the index links ${redactUrl(file.provenanceUrl)} but answers HTTP ${e.status}`)
     if (e instanceof NetworkError || e instanceof UserError) return absent(`the provenance of ${file.filename} could not be fetched: ${e.message}`)
@@ -126,12 +117,7 @@ async function checkFile(file: IndexFile, expected: ExpectedPublisher, verifier:
   try {
     bundles = parseProvenance(body)
   } catch (e) {
-    if (e instanceof ProvenanceFormatError)
-      return {
-        status: 'mismatch',
-        publisher: '',
-        problem: `${file.filename}: its provenance could not be read: ${e.message}`,
-      }
+    if (e instanceof ProvenanceFormatError) return { status: 'mismatch', publisher: '', problem: `${file.filename}: its provenance could not be read: ${e.message}` }
     throw e
   }
   const attestations = bundles.flatMap((b) => b.attestations)
@@ -146,8 +132,8 @@ async function checkFile(file: IndexFile, expected: ExpectedPublisher, verifier:
 }
 
 const FIX = {
-  absent: "Ask the upstream to publish with Trusted Publishing (PyPI then attaches attestations), or leave 'expected-publisher' empty to test builds whose publisher is not checked.",
-  mismatch: "Nothing was installed or run. If the upstream really moved its publishing workflow or repository, update 'expected-publisher'; otherwise this build is not from the project you expect.",
+  absent: "Nothing was installed or run. Ask the upstream to publish with Trusted Publishing (PyPI then attaches attestations), or leave 'expected-publisher' empty to test builds whose publisher is not checked.",
+  mismatch: "Nothing was installed or run: this build is not one the expected publisher attested. If the upstream moved its publishing repository or workflow, update 'expected-publisher'.",
 }
 
 /**
@@ -163,12 +149,7 @@ export async function verifyProvenance(inputs: Pick<Inputs, 'package' | 'compani
   for (const project of [inputs.package, ...inputs.companions]) {
     const page = res.pages.get(project)
     const files = page ? installableFiles(page.files, res.version, platform) : []
-    if (!files.length)
-      verdicts.push({
-        status: 'absent',
-        publisher: '',
-        problem: `no file of ${project} ${res.version} installs here, so none could be verified`,
-      })
+    if (!files.length) verdicts.push({ status: 'absent', publisher: '', problem: `no file of ${project} ${res.version} installs here, so none could be verified` })
     for (const file of files) {
       const verdict = await checkFile(file, expected, verifier)
       core.info(verdict.status === 'verified' ? `${file.filename}: verified, published by ${verdict.publisher}` : `${file.filename}: ${verdict.status}: ${verdict.problem}`)
@@ -179,11 +160,7 @@ export async function verifyProvenance(inputs: Pick<Inputs, 'package' | 'compani
   const failed = verdicts.find((v) => v.status === status && v.problem)
   const publishers = [...new Set(verdicts.map((v) => v.publisher).filter(Boolean))]
   if (status === 'verified') {
-    return {
-      status,
-      publisher: publishers.join(', '),
-      detail: `${verdicts.length} file(s) verified: published by ${publishers.join(', ')}`,
-    }
+    return { status, publisher: publishers.join(', '), detail: `${verdicts.length} file(s) verified: published by ${publishers.join(', ')}` }
   }
   return {
     status,
