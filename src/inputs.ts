@@ -10,6 +10,7 @@ import type { ExpectedLegs } from './core/combine'
 import { NOTIFY_ON, type NotifyOn } from './core/history'
 import { redactUrl } from './io/secrets'
 import { workspace } from './io/runner'
+import { parseExpectedPublisher, type ExpectedPublisher } from './core/provenance'
 
 export type PrefetchMode = 'auto' | 'true' | 'false'
 
@@ -52,6 +53,13 @@ export interface Inputs {
   cacheDependencyGlob: string[]
   pruneUvCache: boolean
   failOn: Set<Outcome>
+  /** PEP 740 check of every tested file; null when `expected-publisher` is empty (off). */
+  expectedPublisher: ExpectedPublisher | null
+  /**
+   * Path of a trusted_root.json that replaces Sigstore's own, from COMPAT_SENTINEL_TEST_TRUSTED_ROOT.
+   * Only the action's tests set it (their attestations come from a local test CA); '' otherwise.
+   */
+  testTrustedRoot: string
   /** The matrix leg's name: result file name, history key, report keys. */
   leg: string
   /** Remember this leg's runs in the Actions cache. */
@@ -278,6 +286,12 @@ function readInputs(): Inputs {
   const replayTimeoutMs = minutes('replay-timeout-minutes', read('replay-timeout-minutes', '30'))
   const stale = read('stale-after-days')
 
+  const publisherInput = read('expected-publisher')
+  const expectedPublisher = publisherInput ? parseExpectedPublisher(publisherInput) : null
+  if (publisherInput && !expectedPublisher) {
+    throw bad('expected-publisher', publisherInput, "use 'github:owner/repo' or 'github:owner/repo/.github/workflows/<file>.yml' (the upstream's Trusted Publisher on PyPI), or leave it empty")
+  }
+
   return {
     package: pkg,
     companions,
@@ -309,6 +323,8 @@ function readInputs(): Inputs {
     cacheDependencyGlob: dependencyGlob(read('cache-dependency-glob', DEPENDENCY_GLOB_DEFAULT)),
     pruneUvCache: bool('prune-uv-cache', read('prune-uv-cache', 'false')),
     failOn,
+    expectedPublisher,
+    testTrustedRoot: (process.env.COMPAT_SENTINEL_TEST_TRUSTED_ROOT ?? '').trim(),
     leg,
     history: bool('history', read('history', 'true')),
     notifyOn: oneOf('notify-on', read('notify-on', 'change').toLowerCase(), NOTIFY_ON),

@@ -1,5 +1,5 @@
 // compat-sentinel, read top to bottom:
-// inputs → resolve → install uv → prefetch → replay (→ record) → classify → publish.
+// inputs → resolve → verify provenance → install uv → prefetch → replay (→ record) → classify → publish.
 import * as core from '@actions/core'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
@@ -16,6 +16,8 @@ import { fixturesPatchPath, publish } from './stages/publish'
 import { cacheCallPending, rememberRun, restoreHistory, saveHistory, testedBuild, type Memory } from './stages/history'
 import { bisect, lastGoodOf, whyNotBisect } from './stages/bisect'
 import { stage } from './stages/stage'
+import { verifyProvenance } from './stages/provenance'
+import { shouldRecommendPublisher } from './core/provenance'
 import { classify } from './core/classify'
 import { newRunState, type RunState } from './core/result-file'
 import { normalizeName } from './core/names'
@@ -51,6 +53,18 @@ async function pipeline(inputs: Inputs, state: RunState, memory: Memory | null):
   state.version = resolution.version
   state.build = testedBuild(resolution)
   state.isPinned = isPinned(state.version, state.pinnedVersion)
+
+  // Before uv, the wheels folder (exported to later steps) or any command sees the files.
+  if (inputs.expectedPublisher) {
+    state.provenance = await stage('Verify provenance', () => verifyProvenance(inputs, resolution)).catch((e: unknown) => {
+      // Could not check at all (e.g. Sigstore's trust root unreachable): nothing verified.
+      state.provenance = { status: 'absent', publisher: '', detail: userMessage(e) }
+      throw e
+    })
+    if (state.provenance.status !== 'verified') throw new UserError(state.provenance.detail)
+  } else if (shouldRecommendPublisher(state.channel, resolution.indexUrl)) {
+    core.notice("This dev/pre build comes from TestPyPI, where anyone can register a project name its maintainers never claimed. Set 'expected-publisher' (e.g. github:owner/repo) so only builds attested by the upstream's own workflow are tested.")
+  }
 
   state.uv = await stage('Install uv', () => installUv(inputs))
   state.uvCache = await stage("Restore uv's cache", () => restoreUvCache(inputs, state.leg, state.version))

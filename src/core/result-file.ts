@@ -96,7 +96,7 @@ export function toResultFile(state: RunState, run: ResultFile['run'], mask: (tex
     build: state.build,
     history: state.history,
     bisect: state.bisect,
-    provenance: state.provenance,
+    provenance: { ...state.provenance, detail: mask(state.provenance.detail) },
   }
 }
 
@@ -219,6 +219,7 @@ export function outputsOf(r: ResultFile, resultFile: string, summary: string): R
     'wheels-dir': r.wheels.dir,
     'wheels-cache-hit': String(r.wheels.cacheHit),
     'uv-cache-hit': String(r.uvCache.hit),
+    provenance: r.provenance.status,
     'result-file': resultFile,
     'slack-payload': JSON.stringify(slackPayload(r, summary)),
     summary,

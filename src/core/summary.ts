@@ -62,6 +62,14 @@ function uvCacheCell(c: ResultFile['uvCache']): string {
   return c.savedBytes ? `${restored}; saved ${formatBytes(c.savedBytes)}` : restored
 }
 
+const PROVENANCE_WORDS = { verified: '🔏 verified', absent: 'absent', mismatch: 'mismatch', '': 'not checked' } as const
+
+/** The `expected-publisher` check, in one cell: who published, or which check failed. */
+function provenanceCell(p: ResultFile['provenance']): string {
+  const by = p.publisher ? `, published by ${p.publisher}` : ''
+  return p.status === 'verified' ? `${PROVENANCE_WORDS.verified}${by}` : `${PROVENANCE_WORDS[p.status]}${by}: ${p.detail}`
+}
+
 function render(r: ResultFile, summary: string, tails: { replay: string; record: string }, note = '', notes: string[] = []): string {
   const pinned = r.pinnedVersion ? `${r.pinnedVersion} (${r.isPinned ? 'same as tested' : 'differs from tested'})` : '—'
   const rows: [string, string][] = [
@@ -79,6 +87,7 @@ function render(r: ResultFile, summary: string, tails: { replay: string; record:
     ['uv cache', uvCacheCell(r.uvCache)],
     ['Fixtures changed', String(r.fixturesChanged.length)],
   ]
+  if (r.provenance.status) rows.push(['Provenance', provenanceCell(r.provenance)])
   let md = `## ${EMOJI[r.outcome]} ${escapeHtml(summary)}\n\n`
   // Warnings a reader must not miss (a stale upstream), above the facts.
   for (const n of notes) md += `> [!WARNING]\n> ${cell(n)}\n\n`
