@@ -16,7 +16,8 @@ import { newRunState, type RunState } from './core/result-file'
 import { normalizeName } from './core/names'
 import { UserError } from './core/vocabulary'
 import { NetworkError } from './io/http'
-import { registerSecrets } from './io/secrets'
+import { maskNamedVariables, registerSecrets } from './io/secrets'
+import { checkRunnerFolders } from './io/runner'
 
 /** The one message a user reads when the run could not test. */
 export function userMessage(e: unknown): string {
@@ -32,6 +33,7 @@ async function checkWorkingDirectory(dir: string): Promise<void> {
 }
 
 async function pipeline(inputs: Inputs, state: RunState): Promise<void> {
+  checkRunnerFolders()
   state.companions = inputs.companions
   if (inputs.version) state.version = inputs.version
   await checkWorkingDirectory(inputs.workingDirectory)
@@ -68,6 +70,7 @@ async function pipeline(inputs: Inputs, state: RunState): Promise<void> {
 export async function run(): Promise<void> {
   registerSecrets()
   const loaded = await stage('Inputs', async () => loadInputs())
+  if (loaded.ok) maskNamedVariables(loaded.inputs.maskEnv)
   const state = newRunState(loaded.ok ? { package: normalizeName(loaded.inputs.package), channel: effectiveChannel(loaded.inputs) } : loaded.partial)
   const failOn = loaded.ok ? loaded.inputs.failOn : loaded.partial.failOn
   let finished: Promise<void> | undefined

@@ -10,6 +10,7 @@ import { SUMMARY_LIMIT } from '../src/core/markdown'
 import { REPORT, runAction, tempDir } from './harness/action'
 import { resultOf, writeLegs } from './harness/results'
 import { World } from './harness/world'
+import { shownText } from './harness/assertions'
 import { wheel } from './harness/dists'
 import type { ResultFile } from '../src/core/vocabulary'
 
@@ -160,7 +161,7 @@ describe('report sub-action, end to end', () => {
       assert.match(r.outputs.summary!, message)
       assert.match(flat(r.outputs['slack-payload']!).details!, message)
       assert.ok('count' in r.outputs)
-      assert.match(r.summary, message)
+      assert.match(shownText(r.summary), message)
       assert.equal(r.exitCode, 1)
       assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at .*\.js:\d+/)
     })

@@ -1,7 +1,7 @@
 // The `report` sub-action's logic: the result files of the matrix legs in, one verdict out.
 import { OUTCOMES, RESULT_SCHEMA, UserError, type Outcome, type ResultFile } from './vocabulary'
 import { summaryLine } from './result-file'
-import { EMOJI, cell } from './markdown'
+import { EMOJI, OWN_SUMMARY_LIMIT, cell, slackSafe } from './markdown'
 
 /** Worst first: a break outranks "could not test", which outranks "needs recording". */
 const SEVERITY: Outcome[] = ['incompatible', 'error', 'needs-recording', 'compatible']
@@ -23,12 +23,16 @@ export function validateResult(data: unknown, file: string): ResultFile {
           ? `its outcome ${JSON.stringify(r.outcome)} is not one of ${OUTCOMES.join(', ')}`
           : typeof r.package !== 'string' || typeof r.channel !== 'string' || typeof r.version !== 'string'
             ? 'package, channel or version is missing'
-            : !r.replay || !r.record
-              ? 'replay or record is missing'
-              : null
+            : !isPhase(r.replay) || !isPhase(r.record)
+              ? 'replay or record is missing or has no result'
+              : (['reason', 'pinnedVersion'] as const).find((k) => typeof r[k] !== 'string')
+                ? `its ${(['reason', 'pinnedVersion'] as const).find((k) => typeof r[k] !== 'string')} is not a string`
+                : null
   if (problem) throw new UserError(`Result file ${file} is not a compat-sentinel result: ${problem}. Pass only files written by compat-sentinel in 'results'.`)
   return r as ResultFile
 }
+
+const isPhase = (p: unknown): boolean => typeof p === 'object' && p !== null && typeof (p as { result?: unknown }).result === 'string'
 
 const keyPart = (s: string) => (s || 'unknown').replace(/[^A-Za-z0-9]/g, '_')
 
@@ -54,9 +58,23 @@ export function combine(legs: ResultFile[], run: ResultFile['run']): Combined {
   const slack: Record<string, string> = { overall_status: overall, overall_emoji: EMOJI[overall] }
   legKeys(legs).forEach((k, i) => (slack[k] = lines[i]!))
   Object.assign(slack, { details: lines.join('\n'), workflow_run_url: run.url, repository: run.repository })
-  let table = '| | Package | Channel | Version | Pinned | Replay | Record | Reason |\n|---|---|---|---|---|---|---|---|\n'
-  for (const l of legs) {
-    table += `| ${EMOJI[l.outcome]} | ${[l.package, l.channel, l.version || '—', l.pinnedVersion || '—', l.replay.result, l.record.result, l.reason].map(cell).join(' | ')} |\n`
+  return { overall, lines, slack: slackSafe(slack), table: legTable(legs) }
+}
+
+/** One row per leg, worst first when they do not all fit: the table stays well under GitHub's 1 MiB. */
+function legTable(legs: ResultFile[]): string {
+  const head = '| | Package | Channel | Version | Pinned | Replay | Record | Reason |\n|---|---|---|---|---|---|---|---|\n'
+  const rows = legs.map((l) => `| ${EMOJI[l.outcome]} | ${[l.package, l.channel, l.version || '—', l.pinnedVersion || '—', l.replay.result, l.record.result].map((c) => cell(c, 200)).join(' | ')} | ${cell(l.reason, 500)} |\n`)
+  const budget = OWN_SUMMARY_LIMIT / 2
+  const all = head + rows.join('')
+  if (Buffer.byteLength(all) <= budget) return all
+  let table = head
+  let shown = 0
+  const order = [...legs.keys()].sort((a, b) => SEVERITY.indexOf(legs[a]!.outcome) - SEVERITY.indexOf(legs[b]!.outcome))
+  for (const i of order) {
+    if (Buffer.byteLength(table) + Buffer.byteLength(rows[i]!) > budget) break
+    table += rows[i]
+    shown++
   }
-  return { overall, lines, slack, table }
+  return `${table}| | … and ${legs.length - shown} more legs, not shown to keep this summary under 1 MiB (their result files have everything) | | | | | | |\n`
 }

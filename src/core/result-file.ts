@@ -3,7 +3,7 @@
 // state; whatever stage the run ends in, the result is published from it, so every output is set
 // on every exit.
 import { RESULT_SCHEMA, skippedPhase, type PhaseReport, type ResultFile } from './vocabulary'
-import { EMOJI, OUTCOME_WORDS } from './markdown'
+import { EMOJI, OUTCOME_WORDS, slackSafe } from './markdown'
 
 /** The result file's facts, filled in stage by stage; the run's own fields are added at the end. */
 export type RunState = Omit<ResultFile, 'schema' | 'run' | 'startedAt' | 'finishedAt'> & { startedAt: Date }
@@ -95,7 +95,7 @@ export function outputsOf(r: ResultFile, resultFile: string, summary: string): R
     'wheels-dir': r.wheels.dir,
     'wheels-cache-hit': String(r.wheels.cacheHit),
     'result-file': resultFile,
-    'slack-payload': JSON.stringify(slackPayload(r, summary)),
+    'slack-payload': JSON.stringify(slackSafe(slackPayload(r, summary))),
     summary,
   }
 }

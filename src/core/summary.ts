@@ -1,6 +1,9 @@
 // The job summary of one run: the verdict at a glance, the facts behind it, the log tails folded.
 import type { PhaseReport, ResultFile } from './vocabulary'
-import { EMOJI, SUMMARY_LIMIT, cell, escapeHtml, foldedPre } from './markdown'
+import { EMOJI, OWN_SUMMARY_LIMIT, boundedList, cell, clip, escapeHtml, foldedPre, inline } from './markdown'
+
+/** Fixture changes listed in the summary; the result file has them all. */
+const MAX_FIXTURES_LISTED = 500
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 
@@ -24,10 +27,10 @@ function render(r: ResultFile, summary: string, tails: { replay: string; record:
     ['Wheels', r.wheels.dir ? `${r.wheels.files.length} file(s)${r.wheels.cacheHit ? ', from cache' : ''}` : 'not prefetched'],
     ['Fixtures changed', String(r.fixturesChanged.length)],
   ]
-  let md = `## ${EMOJI[r.outcome]} ${escapeHtml(summary)}\n\n| | |\n|---|---|\n`
+  let md = `## ${EMOJI[r.outcome]} ${inline(clip(summary, 1000))}\n\n| | |\n|---|---|\n`
   md += rows.map(([k, v]) => `| ${k} | ${cell(v)} |`).join('\n') + '\n\n'
   if (r.fixturesChanged.length) {
-    md += foldedPre(`Fixtures changed (${r.fixturesChanged.length})`, r.fixturesChanged.map((c) => `${c.change.padEnd(8)} ${c.path}`).join('\n'))
+    md += foldedPre(`Fixtures changed (${r.fixturesChanged.length})`, boundedList(r.fixturesChanged.map((c) => `${c.change.padEnd(8)} ${clip(c.path, 300)}`), MAX_FIXTURES_LISTED))
   }
   if (tails.replay) md += foldedPre('Replay log (tail)', tails.replay)
   if (tails.record) md += foldedPre('Record log (tail)', tails.record)
@@ -36,11 +39,11 @@ function render(r: ResultFile, summary: string, tails: { replay: string; record:
   return md
 }
 
-/** The summary markdown, kept under GitHub's 1 MiB by cutting the log tails first. */
+/** The summary markdown, kept under GitHub's 1 MiB (with the commands' own share) by cutting the log tails first. */
 export function jobSummary(r: ResultFile, summary: string): string {
   let tails = { replay: r.replay.logTail, record: r.record.logTail }
   let md = render(r, summary, tails)
-  while (Buffer.byteLength(md) > SUMMARY_LIMIT - 1024 && (tails.replay || tails.record)) {
+  while (Buffer.byteLength(md) > OWN_SUMMARY_LIMIT && (tails.replay || tails.record)) {
     // Keep the ends of the tails: that is where the failure is.
     const cut = (s: string) => s.slice(Math.floor(s.length / 2))
     tails = { replay: cut(tails.replay), record: cut(tails.record) }

@@ -6,13 +6,12 @@ import * as core from '@actions/core'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { completeRecords } from '../core/command-file'
+import { COMMAND_SUMMARY_LIMIT } from '../core/markdown'
 import { mask } from './secrets'
 
 export const COMMAND_FILES = ['GITHUB_OUTPUT', 'GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_STEP_SUMMARY'] as const
 export type CommandFiles = Record<(typeof COMMAND_FILES)[number], string>
 
-/** What the commands may add to the step summary in one run: the action's own summary needs the rest of GitHub's 1 MiB. */
-export const COMMAND_SUMMARY_LIMIT = 192 * 1024
 let summaryUsed = 0
 
 /** Fresh, empty command files for one phase, in `dir`. */

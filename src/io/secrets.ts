@@ -81,6 +81,15 @@ export function registerSecretNames(names: string[], env: NodeJS.ProcessEnv = pr
   return skipped
 }
 
+/** `mask-env`: from now on, everything written masks these variables' values too. */
+export function maskNamedVariables(names: string[], env: NodeJS.ProcessEnv = process.env): void {
+  const skipped = registerSecretNames(names, env)
+  if (skipped.length) {
+    core.warning(`'mask-env' names ${skipped.join(', ')}, but ${skipped.length === 1 ? 'its value is' : 'their values are'} empty, shorter than ${MIN_SECRET_LENGTH} characters, a boolean or a number, so not masked (masking it would hide every such word in the log).`)
+  }
+  if (names.length) core.debug(`mask-env: masking ${names.length - skipped.length} more variable(s)`)
+}
+
 export function mask(text: string): string {
   if (forms === undefined) registerSecrets()
   let out = text
