@@ -126,39 +126,40 @@ export class PhaseProcesses {
     return { ...base, [MARKER_ENV]: this.marker }
   }
 
+  /**
+   * How to start the phase's shell so that it is inside the phase's cgroup before it runs
+   * anything (moving it after the start would race with its first fork): where a cgroup can be
+   * created, a /bin/sh moves itself in, then execs the shell (same process, same pid).
+   */
+  command(file: string, args: string[]): { file: string; args: string[] } {
+    if (!isLinux) return { file, args }
+    this.cgroup = this.createCgroup()
+    if (!this.cgroup) return { file, args }
+    // A failed move leaves the shell where it was: the /proc tracking still applies.
+    return { file: '/bin/sh', args: ['-c', 'echo $$ > "$0" 2>/dev/null; exec "$@"', path.join(this.cgroup, 'cgroup.procs'), file, ...args] }
+  }
+
   /** Starts tracking the phase's shell (just spawned, in its own process group). */
   adopt(pid: number): void {
     this.root = pid
     if (!isLinux) return
-    this.cgroup = this.enterCgroup(pid)
     this.seen.set(pid, readStat(pid)?.start ?? '')
     this.sampler = setInterval(() => this.sample(), SAMPLE_MS)
     this.sampler.unref()
   }
 
-  /** A child cgroup for the phase, with the shell moved in; null where that is not allowed. */
-  private enterCgroup(pid: number): string | null {
+  /** A child cgroup for the phase; null where that is not allowed. */
+  private createCgroup(): string | null {
     if (process.env.COMPAT_SENTINEL_CGROUP === 'off') return null
     const own = ownCgroupDir()
     if (!own) return null
     const dir = path.join(own, `compat-sentinel-${this.marker}`)
     try {
       fs.mkdirSync(dir)
-    } catch (e) {
-      core.debug(`No cgroup for the phase (${(e as Error).message}); tracking its processes through /proc`)
-      return null
-    }
-    try {
-      fs.writeFileSync(path.join(dir, 'cgroup.procs'), String(pid))
       core.debug(`The phase runs in cgroup ${dir}`)
       return dir
     } catch (e) {
-      core.debug(`Could not move the phase into ${dir} (${(e as Error).message}); tracking its processes through /proc`)
-      try {
-        fs.rmdirSync(dir)
-      } catch {
-        // already gone
-      }
+      core.debug(`No cgroup for the phase (${(e as Error).message}); tracking its processes through /proc`)
       return null
     }
   }
@@ -236,7 +237,10 @@ export class PhaseProcesses {
    * Returns what was running (on a timeout, the phase's shell itself included).
    */
   async stop(graceMs: number): Promise<StoppedProcess[]> {
-    if (this.root === undefined) return []
+    if (this.root === undefined) {
+      this.release()
+      return []
+    }
     if (isWindows) {
       // taskkill /T takes the tree down at once; Windows has no process groups to wait on.
       this.signalAll([], 'SIGKILL')

@@ -2,7 +2,7 @@
 // its own command files (GITHUB_OUTPUT, ...), live output, a bounded masked tail, and a timeout;
 // when it ends, every process it started is stopped (src/io/process-tree.ts).
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { accessSync, constants, existsSync } from 'node:fs'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import * as core from '@actions/core'
@@ -27,12 +27,28 @@ const isWindows = process.platform === 'win32'
 
 /**
  * The bash a `shell: bash` step uses: on Windows that is Git for Windows' bash, named by path,
- * because `bash` on PATH can be the WSL launcher.
+ * because `bash` on PATH can be the WSL launcher. Elsewhere the first bash on the phase's PATH;
+ * none at all (a slim container) means the phase cannot run: nothing was tested.
  */
-function bash(): string {
-  if (!isWindows) return 'bash'
-  const git = path.join(process.env.ProgramFiles || 'C:\\Program Files', 'Git', 'bin', 'bash.exe')
-  return existsSync(git) ? git : 'bash'
+function bash(env: NodeJS.ProcessEnv, phase: string): string {
+  if (isWindows) {
+    const git = path.join(process.env.ProgramFiles || 'C:\\Program Files', 'Git', 'bin', 'bash.exe')
+    return existsSync(git) ? git : 'bash'
+  }
+  for (const dir of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    const candidate = path.join(dir, 'bash')
+    try {
+      accessSync(candidate, constants.X_OK)
+      return candidate
+    } catch {
+      // not here
+    }
+  }
+  throw cannotStart(phase, `bash was not found on PATH (${env.PATH ?? 'not set'})`)
+}
+
+function cannotStart(phase: string, why: string): UserError {
+  return new UserError(`could not start bash to run the ${phase} command (${why}): the commands run in bash, as in a \`shell: bash\` step; install bash in the job's container or image`)
 }
 
 /** The phase running now, so a cancelled action can still take its processes down. */
@@ -59,11 +75,22 @@ export async function runPhase(spec: PhaseSpec): Promise<PhaseReport> {
   const files = await phaseCommandFiles(path.join(spec.tempDir, `${id}-files`))
   const processes = new PhaseProcesses(spec.name)
 
+  const env = processes.env({ ...spec.env, ...files })
+  let shell: string
+  try {
+    shell = bash(env, spec.name)
+  } catch (e) {
+    await fs.rm(script, { force: true })
+    await fs.rm(path.dirname(files.GITHUB_OUTPUT), { recursive: true, force: true })
+    throw e
+  }
+  const start = processes.command(shell, ['--noprofile', '--norc', '-eo', 'pipefail', script])
+
   const tail = new Tail()
   const started = Date.now()
-  const child = spawn(bash(), ['--noprofile', '--norc', '-eo', 'pipefail', script], {
+  const child = spawn(start.file, start.args, {
     cwd: spec.cwd,
-    env: processes.env({ ...spec.env, ...files }),
+    env,
     detached: !isWindows, // its own process group, so the whole tree can be signalled
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -110,7 +137,7 @@ export async function runPhase(spec: PhaseSpec): Promise<PhaseReport> {
 
   if (exit.error) {
     // Nothing was tested: not a verdict on the version, and no reason to run record.
-    throw new UserError(`could not start bash to run the ${spec.name} command (${exit.error.message}): the commands run in bash, as in a \`shell: bash\` step; install bash in the job's container or image`)
+    throw cannotStart(spec.name, exit.error.message)
   }
   const report: PhaseReport = {
     result: timedOut ? 'timeout' : exit.code === 0 ? 'success' : 'failure',
