@@ -3,8 +3,11 @@ import { OUTCOMES, RESULT_SCHEMA, UserError, type Outcome, type ResultFile } fro
 import { summaryLine } from './result-file'
 import { EMOJI, OWN_SUMMARY_LIMIT, cell, slackSafe } from './markdown'
 
-/** Worst first: a break outranks "could not test", which outranks "needs recording". */
-const SEVERITY: Outcome[] = ['incompatible', 'error', 'needs-recording', 'compatible']
+/**
+ * Worst first: a break outranks "could not test", which outranks "could not install the
+ * version" (nothing was tested, but the run itself worked), which outranks "needs recording".
+ */
+export const SEVERITY: Outcome[] = ['incompatible', 'error', 'not-installable', 'needs-recording', 'compatible']
 
 export function overallStatus(outcomes: Outcome[]): Outcome {
   if (!outcomes.length) return 'error'
@@ -45,20 +48,52 @@ export function legKeys(legs: Pick<ResultFile, 'package' | 'channel'>[]): string
   return keys.map((k, i) => (keys.indexOf(k) === i ? k : `${k.replace(/_summary$/, '')}_${i + 1}_summary`))
 }
 
+/** `expected-legs`: how many result files, or which legs (leg names or channels) must report. */
+export type ExpectedLegs = { count: number } | { names: string[] }
+
+/** What a leg answers to in `expected-legs`: its `leg` name (result@2), its channel, `<package>-<channel>`. */
+function legNames(l: Pick<ResultFile, 'package' | 'channel'> & { leg?: string }): string[] {
+  return [l.leg, l.channel, `${l.package}-${l.channel}`].filter((n): n is string => Boolean(n)).map((n) => n.toLowerCase())
+}
+
+/**
+ * What is missing against `expected-legs`, as a sentence; '' when every expected leg reported.
+ * A leg that died before uploading its result file is otherwise silently absent.
+ */
+export function missingLegs(expected: ExpectedLegs | null, legs: (Pick<ResultFile, 'package' | 'channel'> & { leg?: string })[]): string {
+  if (!expected) return ''
+  const found = legs.map((l) => l.leg || `${l.package}-${l.channel}`)
+  const foundText = found.length ? `found ${found.join(', ')}` : 'found none'
+  if ('count' in expected) {
+    if (legs.length >= expected.count) return ''
+    const n = expected.count - legs.length
+    return `expected ${expected.count} result files (expected-legs) but ${foundText}: ${n} leg${n === 1 ? '' : 's'} never reported; check the matrix jobs that failed before uploading their result`
+  }
+  const missing = expected.names.filter((want) => !legs.some((l) => legNames(l).includes(want.toLowerCase())))
+  if (!missing.length) return ''
+  return `no result for ${missing.join(', ')} (expected-legs), ${foundText}: check that leg's job, which failed before uploading its result`
+}
+
 export interface Combined {
   overall: Outcome
   lines: string[]
   slack: Record<string, string>
   table: string
+  /** From missingLegs(): set means the overall status is `error`. */
+  missing: string
 }
 
-export function combine(legs: ResultFile[], run: ResultFile['run']): Combined {
-  const overall = overallStatus(legs.map((l) => l.outcome))
+export function combine(legs: ResultFile[], run: ResultFile['run'], expected: ExpectedLegs | null = null): Combined {
+  const missing = missingLegs(expected, legs)
+  const overall = overallStatus([...legs.map((l) => l.outcome), ...(missing ? ['error' as const] : [])])
   const lines = legs.map((l) => `${EMOJI[l.outcome]} ${summaryLine(l)}`)
+  if (missing) lines.push(`${EMOJI.error} ${missing}`)
   const slack: Record<string, string> = { overall_status: overall, overall_emoji: EMOJI[overall] }
   legKeys(legs).forEach((k, i) => (slack[k] = lines[i]!))
   Object.assign(slack, { details: lines.join('\n'), workflow_run_url: run.url, repository: run.repository })
-  return { overall, lines, slack: slackSafe(slack), table: legTable(legs) }
+  let table = legTable(legs)
+  if (missing) table += `\n${EMOJI.error} **Missing:** ${cell(missing)}\n`
+  return { overall, lines, slack: slackSafe(slack), table, missing }
 }
 
 /** One row per leg, worst first when they do not all fit: the table stays well under GitHub's 1 MiB. */

@@ -4,9 +4,13 @@
 // on every exit.
 import { RESULT_SCHEMA, skippedPhase, type PhaseReport, type ResultFile } from './vocabulary'
 import { EMOJI, OUTCOME_WORDS, slackSafe } from './markdown'
+import { decisiveLine } from './log-lines'
 
-/** The result file's facts, filled in stage by stage; the run's own fields are added at the end. */
-export type RunState = Omit<ResultFile, 'schema' | 'run' | 'startedAt' | 'finishedAt'> & { startedAt: Date }
+/**
+ * The result file's facts, filled in stage by stage; the run's own fields are added at the end.
+ * `notes` are warnings a reader must see in the job summary (not in the result file).
+ */
+export type RunState = Omit<ResultFile, 'schema' | 'run' | 'startedAt' | 'finishedAt'> & { startedAt: Date; notes: string[] }
 
 export function newRunState(identity: { package: string; channel: string }): RunState {
   return {
@@ -20,19 +24,47 @@ export function newRunState(identity: { package: string; channel: string }): Run
     reason: 'the action stopped before it finished',
     replay: skippedPhase(),
     record: skippedPhase(),
+    install: skippedPhase(),
+    flaky: false,
     fixturesChanged: [],
+    fixtureDiff: null,
+    fixturesPatch: '',
     uv: { version: '', path: '' },
     wheels: { dir: '', files: [], cacheHit: false },
+    uvCache: { hit: false, dir: '', key: '', restoredKey: '', restoredBytes: 0, savedBytes: 0 },
     startedAt: new Date(),
+    notes: [],
   }
 }
 
-/** `llama-stack 0.7.2.dev20260423 (dev): needs recording`; an error names its reason. */
-export function summaryLine(state: Pick<RunState, 'package' | 'version' | 'channel' | 'outcome' | 'reason'>): string {
+/**
+ * `llama-stack 0.7.2.dev20260423 (dev): needs recording`. An error and a not-installable name
+ * their reason; an incompatible its decisive line (`incompatible: RuntimeError: ...`); a flaky
+ * pass says so.
+ */
+export function summaryLine(state: Pick<RunState, 'package' | 'version' | 'channel' | 'outcome' | 'reason'> & Partial<Pick<RunState, 'replay' | 'record' | 'flaky'>>): string {
   const what = [state.package || 'unknown package', state.version].filter(Boolean).join(' ')
   const channel = state.channel ? ` (${state.channel})` : ''
-  const verdict = state.outcome === 'error' ? `error: ${state.reason}` : OUTCOME_WORDS[state.outcome]
-  return `${what}${channel}: ${verdict}`
+  return `${what}${channel}: ${verdictWords(state)}`
+}
+
+function verdictWords(state: Parameters<typeof summaryLine>[0]): string {
+  const words = OUTCOME_WORDS[state.outcome]
+  switch (state.outcome) {
+    case 'error':
+    case 'not-installable':
+      return `${words}: ${state.reason}`
+    case 'incompatible': {
+      // The phase that failed last holds the line that decided.
+      const phase = state.record?.result === 'failure' ? state.record : state.replay
+      const line = phase?.result === 'failure' ? decisiveLine(phase.logTail) : ''
+      return line ? `${words}: ${line}` : words
+    }
+    case 'compatible':
+      return state.flaky ? `${words} (flaky: replay passed only on a later attempt)` : words
+    default:
+      return words
+  }
 }
 
 /** The result file; `mask` hides secrets in the free text the commands produced. */
@@ -50,9 +82,14 @@ export function toResultFile(state: RunState, run: ResultFile['run'], mask: (tex
     reason: mask(state.reason),
     replay: maskPhase(state.replay),
     record: maskPhase(state.record),
+    install: maskPhase(state.install),
+    flaky: state.flaky,
     fixturesChanged: state.fixturesChanged,
+    fixtureDiff: state.fixtureDiff,
+    fixturesPatch: state.fixturesPatch,
     uv: state.uv,
     wheels: state.wheels,
+    uvCache: state.uvCache,
     run,
     startedAt: iso(state.startedAt),
     finishedAt: iso(finishedAt),
@@ -90,10 +127,13 @@ export function outputsOf(r: ResultFile, resultFile: string, summary: string): R
     'replay-result': r.replay.result,
     'record-result': r.record.result,
     'fixtures-changed': String(r.fixturesChanged.length),
+    'fixtures-patch': r.fixturesPatch,
+    flaky: String(r.flaky),
     'uv-version': r.uv.version,
     'uv-path': r.uv.path,
     'wheels-dir': r.wheels.dir,
     'wheels-cache-hit': String(r.wheels.cacheHit),
+    'uv-cache-hit': String(r.uvCache.hit),
     'result-file': resultFile,
     'slack-payload': JSON.stringify(slackSafe(slackPayload(r, summary))),
     summary,

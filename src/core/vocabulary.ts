@@ -1,6 +1,7 @@
 // Shared vocabulary of the pipeline: the contract's words as types.
+import type { FixtureDiff } from './recordings/types'
 
-export const OUTCOMES = ['compatible', 'needs-recording', 'incompatible', 'error'] as const
+export const OUTCOMES = ['compatible', 'needs-recording', 'not-installable', 'incompatible', 'error'] as const
 export type Outcome = (typeof OUTCOMES)[number]
 
 export const CHANNELS = ['stable', 'dev', 'pre', 'pinned'] as const
@@ -43,9 +44,19 @@ export interface ResultFile {
   reason: string
   replay: PhaseReport
   record: PhaseReport
+  /** The install-command phase; `skipped` when there is none. */
+  install: PhaseReport
+  /** Replay failed, then passed on a later attempt (`replay-attempts`). */
+  flaky: boolean
   fixturesChanged: FixtureChange[]
+  /** What changed in the recordings, interaction by interaction; null when not recorded or no `fixtures-path`. */
+  fixtureDiff: FixtureDiff | null
+  /** Path of the patch of `fixtures-path` (before vs after record), '' when none. */
+  fixturesPatch: string
   uv: { version: string; path: string }
   wheels: { dir: string; files: string[]; cacheHit: boolean }
+  /** uv's package cache across runs: hit when restored (exact key or fallback), sizes in bytes. */
+  uvCache: { hit: boolean; dir: string; key: string; restoredKey: string; restoredBytes: number; savedBytes: number }
   run: { repository: string; ref: string; sha: string; url: string }
   startedAt: string
   finishedAt: string

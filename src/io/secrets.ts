@@ -130,3 +130,9 @@ export function safeCut(text: string, at: number): number {
 export function redactUrl(value: string): string {
   return value.replace(/(\/\/[^/:@\s]*:)[^@/\s]*@/g, '$1***@')
 }
+
+/** The values `mask` replaces (every form of every secret), longest first: what must never be written into a file either. */
+export function secretValues(): readonly string[] {
+  if (forms === undefined) registerSecrets()
+  return forms!
+}

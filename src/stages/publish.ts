@@ -9,9 +9,15 @@ import { inline } from '../core/markdown'
 import { mask } from '../io/secrets'
 import { runInfo, sentinelTemp } from '../io/runner'
 
+const safe = (s: string) => s.replace(/[^a-z0-9._-]/gi, '_') || 'unknown'
+
 export function resultFilePath(state: Pick<RunState, 'package' | 'channel'>): string {
-  const safe = (s: string) => s.replace(/[^a-z0-9._-]/gi, '_') || 'unknown'
   return path.join(sentinelTemp(), `compat-sentinel-result-${safe(state.package)}-${safe(state.channel)}.json`)
+}
+
+/** Next to the result file, so one artifact upload can carry both. */
+export function fixturesPatchPath(state: Pick<RunState, 'package' | 'channel'>): string {
+  return path.join(sentinelTemp(), `compat-sentinel-fixtures-${safe(state.package)}-${safe(state.channel)}.patch`)
 }
 
 /** The `summary` output and the summary's first line: one line, whatever a reason holds. */
@@ -42,7 +48,7 @@ export async function publish(state: RunState, failOn: ReadonlySet<Outcome>): Pr
   }
   if (outputsFailed) core.error(outputsFailed)
   if (process.env.GITHUB_STEP_SUMMARY) {
-    const md = jobSummary(result, summary) + (outputsFailed ? `\n> [!WARNING]\n> ${inline(outputsFailed)}\n` : '')
+    const md = jobSummary(result, summary, state.notes.map(mask)) + (outputsFailed ? `\n> [!WARNING]\n> ${inline(outputsFailed)}\n` : '')
     await fs.appendFile(process.env.GITHUB_STEP_SUMMARY, md).catch((e: Error) => core.warning(`Could not write the job summary: ${e.message}`))
   }
   if (failOn.has(result.outcome) || outputsFailed) core.setFailed(summary)

@@ -17,6 +17,11 @@ const shapes: Record<ResultFile['outcome'], Pick<ResultFile, 'reason' | 'replay'
     replay: phase('failure', 2, 'FAILED test_chat'),
     record: phase('failure', 1, "KeyError: 'choices'"),
   },
+  'not-installable': {
+    reason: 'replay failed (exit 1): could not install: × No solution found when resolving `--with` dependencies:; record not run',
+    replay: phase('failure', 1, '  × No solution found when resolving `--with` dependencies:'),
+    record: phase('skipped', null),
+  },
   error: { reason: "Package 'llama-stack' was not found on https://test.pypi.org/simple/ (HTTP 404)", replay: phase('skipped', null), record: phase('skipped', null) },
 }
 
@@ -31,9 +36,14 @@ export function resultOf(outcome: ResultFile['outcome'], over: Partial<ResultFil
     isPinned: false,
     outcome,
     ...shapes[outcome],
+    install: phase('skipped', null),
+    flaky: false,
     fixturesChanged: outcome === 'needs-recording' ? [{ path: 'tests/recordings/ab12.json', change: 'modified' }, { path: 'tests/recordings/cd34.json', change: 'added' }] : [],
+    fixtureDiff: null,
+    fixturesPatch: '',
     uv: { version: '0.13.9', path: '/opt/hostedtoolcache/uv/0.13.9/x64/uv' },
     wheels: { dir: '/tmp/wheels', files: ['llama_stack-0.7.2.dev20260423-py3-none-any.whl'], cacheHit: false },
+    uvCache: { hit: true, dir: '/tmp/uv-cache', key: 'compat-sentinel-uv-v1-linux-x64-llama-stack-dev-none-0.7.2.dev20260423', restoredKey: 'compat-sentinel-uv-v1-linux-x64-llama-stack-dev-none-0.7.2.dev20260422', restoredBytes: 52428800, savedBytes: 53477376 },
     run: { repository: 'org/repo', ref: 'refs/heads/main', sha: 'abc', url: 'https://github.com/org/repo/actions/runs/1' },
     startedAt: '2026-04-23T06:30:00Z',
     finishedAt: '2026-04-23T06:33:00Z',
