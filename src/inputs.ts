@@ -5,8 +5,9 @@ import * as core from '@actions/core'
 import * as path from 'node:path'
 import { valid as validPep440 } from '@renovatebot/pep440'
 import { CHANNELS, OUTCOMES, UserError, type Channel, type Outcome } from './core/vocabulary'
-import { normalizeName } from './core/names'
+import { LEG_NAME, defaultLeg, normalizeName } from './core/names'
 import type { ExpectedLegs } from './core/combine'
+import { NOTIFY_ON, type NotifyOn } from './core/history'
 import { redactUrl } from './io/secrets'
 import { workspace } from './io/runner'
 
@@ -53,12 +54,29 @@ export interface Inputs {
   /** Extra environment variable names whose values are secrets (`mask-env`). */
   maskEnv: string[]
   failOn: Set<Outcome>
+  /** The matrix leg's name: result file name, history key, report keys. */
+  leg: string
+  /** Remember this leg's runs in the Actions cache. */
+  history: boolean
+  notifyOn: NotifyOn
 }
 
 /** What could be learnt about the run even when validation fails, so the report can name it. */
 export interface PartialIdentity {
   package: string
   channel: string
+  leg: string
+}
+
+/** The runner's OS as the runner names it (`Linux`, `macOS`, `Windows`), '' outside Actions. */
+const runnerOs = () => process.env.RUNNER_OS ?? ''
+
+/** Input `leg`, or the default made of what is known; a bad value throws. */
+function readLeg(pkg: string, channel: string): string {
+  const leg = read('leg')
+  if (!leg) return defaultLeg(pkg, channel, runnerOs())
+  if (!LEG_NAME.test(leg)) throw bad('leg', leg.slice(0, 120), "use letters, digits, '.', '_' and '-' only (at most 100), e.g. 'dev-macos-py312'")
+  return leg
 }
 
 const read = (name: string, fallback = ''): string => core.getInput(name).trim() || fallback
@@ -195,10 +213,17 @@ function partialIdentity(): PartialIdentity {
   const pkg = read('package')
   const channel = read('channel', 'stable')
   const version = read('version')
-  return {
+  const identity = {
     package: /^[A-Za-z0-9._-]+$/.test(pkg) ? normalizeName(pkg) : '',
     channel: version ? 'explicit' : (CHANNELS as readonly string[]).includes(channel) ? channel : '',
   }
+  let leg: string
+  try {
+    leg = readLeg(identity.package, identity.channel)
+  } catch {
+    leg = defaultLeg(identity.package, identity.channel, runnerOs())
+  }
+  return { ...identity, leg }
 }
 
 function readInputs(): Inputs {
@@ -253,6 +278,7 @@ function readInputs(): Inputs {
   }
 
   const failOn = readFailOn()
+  const leg = readLeg(normalizeName(pkg), version ? 'explicit' : channel)
 
   const couldNotTest = read('could-not-test-exit-code')
   const stale = read('stale-after-days')
@@ -289,6 +315,9 @@ function readInputs(): Inputs {
     pruneUvCache: bool('prune-uv-cache', read('prune-uv-cache', 'false')),
     maskEnv,
     failOn,
+    leg,
+    history: bool('history', read('history', 'true')),
+    notifyOn: oneOf('notify-on', read('notify-on', 'change').toLowerCase(), NOTIFY_ON),
   }
 }
 

@@ -13,6 +13,7 @@ import { describeRecordings, keepRecordings } from './stages/recordings'
 import { patchNoteForReason } from './core/recordings/compare'
 import { runCommand, testVersion } from './stages/test-version'
 import { fixturesPatchPath, publish } from './stages/publish'
+import { cacheCallPending, rememberRun, restoreHistory, saveHistory, testedBuild } from './stages/history'
 import { stage } from './stages/stage'
 import { classify } from './core/classify'
 import { newRunState, type RunState } from './core/result-file'
@@ -49,10 +50,11 @@ async function pipeline(inputs: Inputs, state: RunState): Promise<void> {
     return resolveVersion(inputs, state.pinnedVersion)
   })
   state.version = resolution.version
+  state.build = testedBuild(resolution)
   state.isPinned = isPinned(state.version, state.pinnedVersion)
 
   state.uv = await stage('Install uv', () => installUv(inputs))
-  state.uvCache = await stage("Restore uv's cache", () => restoreUvCache(inputs, `${state.package}-${state.channel}`, state.version))
+  state.uvCache = await stage("Restore uv's cache", () => restoreUvCache(inputs, state.leg, state.version))
 
   state.notes.push(...resolution.warnings)
 
@@ -95,10 +97,18 @@ export async function run(): Promise<void> {
   registerSecrets()
   const loaded = await stage('Inputs', async () => loadInputs())
   if (loaded.ok) maskNamedVariables(loaded.inputs.maskEnv)
-  const state = newRunState(loaded.ok ? { package: normalizeName(loaded.inputs.package), channel: effectiveChannel(loaded.inputs) } : loaded.partial)
+  const state = newRunState(loaded.ok ? { package: normalizeName(loaded.inputs.package), channel: effectiveChannel(loaded.inputs), leg: loaded.inputs.leg } : loaded.partial)
   const failOn = loaded.ok ? loaded.inputs.failOn : loaded.partial.failOn
+  // Without valid inputs the leg's identity is not known for sure: its history is left alone.
+  const memory = loaded.ok ? await stage('Restore history', () => restoreHistory(loaded.inputs)) : null
   let finished: Promise<void> | undefined
-  const finish = () => (finished ??= publish(state, failOn))
+  // The result is published first: saving the history must never stand in its way.
+  const finish = () =>
+    (finished ??= (async () => {
+      rememberRun(state, memory, loaded.ok ? loaded.inputs.notifyOn : 'change')
+      await publish(state, failOn)
+      if (memory) await stage('Save history', () => saveHistory(memory, state))
+    })())
   const fail = (reason: string) => {
     state.outcome = 'error'
     state.reason = reason
@@ -124,4 +134,6 @@ export async function run(): Promise<void> {
     fail(userMessage(e))
   }
   await finish()
+  // A cache call given up on may still hold a socket open; the run is over, so do not wait for it.
+  if (cacheCallPending()) process.exit()
 }

@@ -1,5 +1,5 @@
 // The job summary of one run: the verdict at a glance, the facts behind it, the log tails folded.
-import type { PhaseReport, ResultFile } from './vocabulary'
+import type { History, PhaseReport, ResultFile } from './vocabulary'
 import { EMOJI, OWN_SUMMARY_LIMIT, boundedList, cell, clip, escapeHtml, foldedPre, inline } from './markdown'
 import { renderRecordingsSection } from './recordings/render'
 import { formatBytes } from './units'
@@ -15,6 +15,35 @@ function phaseCell(p: PhaseReport): string {
   return `${p.result} (${seconds(p.durationMs)}${exit})`
 }
 
+const day = (iso: string) => iso.slice(0, 10)
+
+/** A version with its build date: nightlies that reuse one version differ only by it. */
+const versionWithBuild = (version: string, uploadTime: string) => (version || '—') + (uploadTime ? ` (built ${day(uploadTime)})` : '')
+
+/** The leg's story: a strip of the last runs, since when it fails, the runs folded in a table. */
+export function historySection(h: History): string {
+  let md = '### History\n\n'
+  if (!h.available) return `${md}No earlier run of this leg is remembered (a first run, a cache miss, or \`history: false\`).\n\n`
+  md += `${h.recent.map((r) => EMOJI[r.outcome]).join(' ')} (last ${h.recent.length} runs, oldest first)\n\n`
+  const facts: string[] = []
+  if (h.statusChanged) facts.push(`changed: ${EMOJI[h.previousOutcome as keyof typeof EMOJI]} ${h.previousOutcome} → ${EMOJI[h.recent.at(-1)!.outcome]} ${h.recent.at(-1)!.outcome}`)
+  const f = h.failingSince
+  if (f) facts.push(`failing since ${day(f.date)} (${[f.version, `${f.runs} run${f.runs === 1 ? '' : 's'}`].filter(Boolean).join(', ')})`)
+  if (h.lastGoodVersion) facts.push(`last good version: ${h.lastGoodVersion}`)
+  if (h.firstBadVersion) facts.push(`first bad version: ${h.firstBadVersion}`)
+  const [previous, current] = h.recent.slice(-2)
+  if (previous && current && current.version && previous.version === current.version && current.uploadTime && previous.uploadTime !== current.uploadTime) {
+    facts.push(`new build of ${current.version}: built ${day(current.uploadTime)}${previous.uploadTime ? `, the previous run tested the build of ${day(previous.uploadTime)}` : ''}`)
+  }
+  if (facts.length) md += facts.map((f) => `- ${escapeHtml(f)}`).join('\n') + '\n\n'
+  const rows = [...h.recent].reverse().map((r) => {
+    const run = /^https?:\/\//.test(r.runUrl) ? `[run](${encodeURI(r.runUrl)})` : '—'
+    return `| ${EMOJI[r.outcome]} | ${cell(r.date.replace('T', ' ').slice(0, 16))} | ${cell(versionWithBuild(r.version, r.uploadTime))} | ${run} |`
+  })
+  md += `<details><summary>Last ${h.recent.length} runs (newest first)</summary>\n\n| | Date (UTC) | Version | Run |\n|---|---|---|---|\n${rows.join('\n')}\n\n</details>\n\n`
+  return md
+}
+
 function uvCacheCell(c: ResultFile['uvCache']): string {
   if (!c.key) return 'not kept across runs'
   const restored = c.hit ? `restored ${formatBytes(c.restoredBytes)}${c.restoredKey === c.key ? '' : ' (fallback)'}` : 'cold (no entry yet)'
@@ -25,8 +54,9 @@ function render(r: ResultFile, summary: string, tails: { replay: string; record:
   const pinned = r.pinnedVersion ? `${r.pinnedVersion} (${r.isPinned ? 'same as tested' : 'differs from tested'})` : '—'
   const rows: [string, string][] = [
     ['Package', r.package + (r.companions.length ? ` (+ ${r.companions.join(', ')})` : '')],
+    ['Leg', r.leg],
     ['Channel', r.channel || '—'],
-    ['Tested version', r.version || '—'],
+    ['Tested version', r.version ? versionWithBuild(r.version, r.build.uploadTime) : '—'],
     ['Pinned version', pinned],
     ...(r.install && r.install.result !== 'skipped' ? [['Install', phaseCell(r.install)] as [string, string]] : []),
     ['Replay', phaseCell(r.replay) + (r.flaky ? ' — flaky: an earlier attempt failed' : '')],
@@ -43,6 +73,7 @@ function render(r: ResultFile, summary: string, tails: { replay: string; record:
   if (r.flaky) md += `> [!NOTE]\n> Replay failed, then passed on a later attempt: counted as compatible, but a test is flaky. See the replay log.\n\n`
   md += '| | |\n|---|---|\n'
   md += rows.map(([k, v]) => `| ${k} | ${cell(v)} |`).join('\n') + '\n\n'
+  md += historySection(r.history)
   if (r.fixturesChanged.length) {
     md += foldedPre(`Fixtures changed (${r.fixturesChanged.length})`, boundedList(r.fixturesChanged.map((c) => `${c.change.padEnd(8)} ${clip(c.path, 300)}`), MAX_FIXTURES_LISTED))
   }

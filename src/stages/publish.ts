@@ -11,13 +11,14 @@ import { runInfo, sentinelTemp } from '../io/runner'
 
 const safe = (s: string) => s.replace(/[^a-z0-9._-]/gi, '_') || 'unknown'
 
-export function resultFilePath(state: Pick<RunState, 'package' | 'channel'>): string {
-  return path.join(sentinelTemp(), `compat-sentinel-result-${safe(state.package)}-${safe(state.channel)}.json`)
+/** `compat-sentinel-result-<leg>.json`: with the default leg, `<package>-<channel>` as the contract names it. */
+export function resultFilePath(state: Pick<RunState, 'leg'>): string {
+  return path.join(sentinelTemp(), `compat-sentinel-result-${safe(state.leg)}.json`)
 }
 
 /** Next to the result file, so one artifact upload can carry both. */
-export function fixturesPatchPath(state: Pick<RunState, 'package' | 'channel'>): string {
-  return path.join(sentinelTemp(), `compat-sentinel-fixtures-${safe(state.package)}-${safe(state.channel)}.patch`)
+export function fixturesPatchPath(state: Pick<RunState, 'leg'>): string {
+  return path.join(sentinelTemp(), `compat-sentinel-fixtures-${safe(state.leg)}.patch`)
 }
 
 /** The `summary` output and the summary's first line: one line, whatever a reason holds. */

@@ -190,4 +190,5 @@ export async function runAction(inputs: Record<string, string>, opts: RunOptions
 export const MAIN_OUTPUTS = [
   'outcome', 'version', 'channel', 'pinned-version', 'is-pinned', 'replay-result', 'record-result', 'fixtures-changed', 'fixtures-patch', 'flaky',
   'uv-version', 'uv-path', 'wheels-dir', 'wheels-cache-hit', 'result-file', 'slack-payload', 'summary',
+  'previous-outcome', 'previous-version', 'status-changed', 'failing-since', 'last-good-version', 'first-bad-version', 'notify',
 ]
