@@ -239,7 +239,7 @@ describe('fixtures', () => {
   test('a fixture over 2 GiB (sparse) is hashed as a stream: the record still counts', async () => {
     const ws = tempDir('cs-ws-')
     fs.mkdirSync(path.join(ws, 'recordings'))
-    const r = await world.run({ package: PKG, 'replay-command': 'exit 1', 'record-command': 'truncate -s 2100M recordings/big.bin', 'fixtures-path': 'recordings' }, { workspace: ws })
+    const r = await world.run({ package: PKG, 'replay-command': 'exit 1', 'record-command': 'truncate -s 2100M recordings/big.bin', 'fixtures-path': 'recordings' }, { workspace: ws, killAfterMs: 900_000 })
     try {
       assert.equal(r.outputs.outcome, 'needs-recording', r.stdout)
       assert.deepEqual(r.result.fixturesChanged, [{ path: 'recordings/big.bin', change: 'added' }])
