@@ -52,6 +52,8 @@ export interface Inputs {
   /** Patterns relative to `workingDirectory`, hashed into uv's cache key. */
   cacheDependencyGlob: string[]
   pruneUvCache: boolean
+  /** Extra environment variable names whose values are secrets (`mask-env`). */
+  maskEnv: string[]
   failOn: Set<Outcome>
   /** PEP 740 check of every tested file; null when `expected-publisher` is empty (off). */
   expectedPublisher: ExpectedPublisher | null
@@ -104,10 +106,16 @@ function oneOf<T extends string>(name: string, value: string, allowed: readonly 
   throw bad(name, value, `use one of ${allowed.map((a) => `'${a}'`).join(', ')}`)
 }
 
+/** A job runs at most 6 hours on GitHub-hosted runners; beyond that a timer would only mislead (and Node fires delays over 2^31 ms at once). */
+export const MAX_TIMEOUT_MINUTES = 360
+
 function minutes(name: string, value: string): number {
   // Number('') is 0 and Number('1e3') parses: accept only plain decimal numbers.
   if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0) {
     throw bad(name, value, 'use a positive number of minutes, e.g. 30 or 0.5')
+  }
+  if (Number(value) > MAX_TIMEOUT_MINUTES) {
+    throw bad(name, value, `use at most ${MAX_TIMEOUT_MINUTES} minutes (6 hours, a job's own limit); for a longer wait, set the job's timeout-minutes instead`)
   }
   return Math.round(Number(value) * 60_000)
 }
@@ -133,9 +141,12 @@ export function splitList(value: string): string[] {
     .filter(Boolean)
 }
 
-// Names the commands or the action itself rely on: letting `version-env` overwrite them would
-// break the run in confusing ways.
-const RESERVED_ENV = new Set(['PATH', 'HOME', 'SHELL', 'UV_FIND_LINKS', 'PIP_FIND_LINKS'])
+// Names the commands or the action itself rely on, or that change what a shell, the dynamic
+// linker, Node or Python load: letting `version-env` set them would break the run in confusing
+// ways, or run code chosen by whoever controls the version string.
+const RESERVED_ENV = new Set(['PATH', 'HOME', 'SHELL', 'UV_FIND_LINKS', 'PIP_FIND_LINKS', 'BASH_ENV', 'ENV', 'LD_PRELOAD', 'LD_LIBRARY_PATH', 'NODE_OPTIONS', 'PYTHONPATH', 'PYTHONSTARTUP'])
+const RESERVED_PREFIXES = ['COMPAT_SENTINEL_', 'GITHUB_', 'RUNNER_']
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 function pattern(value: string): RegExp | null {
   if (!value) return null
@@ -267,8 +278,13 @@ function readInputs(): Inputs {
   }
 
   const versionEnv = read('version-env', 'UPSTREAM_VERSION')
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(versionEnv) || RESERVED_ENV.has(versionEnv) || versionEnv.startsWith('COMPAT_SENTINEL_')) {
-    throw bad('version-env', versionEnv, 'use an environment variable name of letters, digits and _ (not starting with a digit), other than PATH, HOME, SHELL, UV_FIND_LINKS, PIP_FIND_LINKS and COMPAT_SENTINEL_*')
+  if (!ENV_NAME.test(versionEnv) || RESERVED_ENV.has(versionEnv.toUpperCase()) || RESERVED_PREFIXES.some((p) => versionEnv.toUpperCase().startsWith(p))) {
+    throw bad('version-env', versionEnv, `use an environment variable name of letters, digits and _ (not starting with a digit), other than ${[...RESERVED_ENV].join(', ')} and ${RESERVED_PREFIXES.map((p) => `${p}*`).join(', ')}`)
+  }
+
+  const maskEnv = splitList(read('mask-env'))
+  for (const name of maskEnv) {
+    if (!ENV_NAME.test(name)) throw bad('mask-env', name, 'use environment variable names (letters, digits and _), comma- or newline-separated')
   }
 
   const replayCommand = core.getInput('replay-command').trim()
@@ -322,6 +338,7 @@ function readInputs(): Inputs {
     cacheUv: bool('cache-uv', read('cache-uv', 'true')),
     cacheDependencyGlob: dependencyGlob(read('cache-dependency-glob', DEPENDENCY_GLOB_DEFAULT)),
     pruneUvCache: bool('prune-uv-cache', read('prune-uv-cache', 'false')),
+    maskEnv,
     failOn,
     expectedPublisher,
     testTrustedRoot: (process.env.COMPAT_SENTINEL_TEST_TRUSTED_ROOT ?? '').trim(),

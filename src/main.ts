@@ -23,7 +23,8 @@ import { newRunState, type RunState } from './core/result-file'
 import { normalizeName } from './core/names'
 import { UserError } from './core/vocabulary'
 import { NetworkError } from './io/http'
-import { registerSecrets } from './io/secrets'
+import { maskNamedVariables, registerSecrets } from './io/secrets'
+import { checkRunnerFolders } from './io/runner'
 import { runIsForkPullRequest } from './io/event'
 
 /** The one message a user reads when the run could not test. */
@@ -40,6 +41,7 @@ async function checkWorkingDirectory(dir: string): Promise<void> {
 }
 
 async function pipeline(inputs: Inputs, state: RunState, memory: Memory | null): Promise<void> {
+  checkRunnerFolders()
   state.companions = inputs.companions
   if (inputs.version) state.version = inputs.version
   await checkWorkingDirectory(inputs.workingDirectory)
@@ -115,6 +117,7 @@ async function pipeline(inputs: Inputs, state: RunState, memory: Memory | null):
 export async function run(): Promise<void> {
   registerSecrets()
   const loaded = await stage('Inputs', async () => loadInputs())
+  if (loaded.ok) maskNamedVariables(loaded.inputs.maskEnv)
   const state = newRunState(loaded.ok ? { package: normalizeName(loaded.inputs.package), channel: effectiveChannel(loaded.inputs), leg: loaded.inputs.leg } : loaded.partial)
   const failOn = loaded.ok ? loaded.inputs.failOn : loaded.partial.failOn
   // Without valid inputs the leg's identity is not known for sure: its history is left alone.
