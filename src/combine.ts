@@ -7,6 +7,10 @@ import { failOnOrDefault, loadReportInputs } from './inputs'
 import { runInfo, summaryLine } from './run-record'
 import { EMOJI, cell, escapeHtml } from './markdown'
 
+// Readers accept the v2 result files and their extra outcome too (schema v2, see the batch brief).
+const READABLE_SCHEMAS: string[] = [RESULT_SCHEMA, 'compat-sentinel/result@2']
+const READABLE_OUTCOMES: string[] = [...OUTCOMES, 'not-installable']
+
 /** Worst first: a break outranks "could not test", which outranks "needs recording". */
 const SEVERITY: Outcome[] = ['incompatible', 'error', 'needs-recording', 'compatible']
 
@@ -21,10 +25,10 @@ export function validateResult(data: unknown, file: string): ResultFile {
   const problem =
     typeof r !== 'object' || r === null
       ? 'it is not a JSON object'
-      : r.schema !== RESULT_SCHEMA
-        ? `its schema is ${JSON.stringify(r.schema)}, not "${RESULT_SCHEMA}"`
-        : !OUTCOMES.includes(r.outcome as Outcome)
-          ? `its outcome ${JSON.stringify(r.outcome)} is not one of ${OUTCOMES.join(', ')}`
+      : !READABLE_SCHEMAS.includes(r.schema as string)
+        ? `its schema is ${JSON.stringify(r.schema)}, not ${READABLE_SCHEMAS.map((s) => `"${s}"`).join(' or ')}`
+        : !READABLE_OUTCOMES.includes(r.outcome as string)
+          ? `its outcome ${JSON.stringify(r.outcome)} is not one of ${READABLE_OUTCOMES.join(', ')}`
           : typeof r.package !== 'string' || typeof r.channel !== 'string' || typeof r.version !== 'string'
             ? 'package, channel or version is missing'
             : !r.replay || !r.record
@@ -65,7 +69,8 @@ export function combine(legs: ResultFile[], run = runInfo()): Combined {
   return { overall, lines, slack, table }
 }
 
-async function readLegs(patterns: string): Promise<{ files: string[]; legs: ResultFile[] }> {
+/** Reads and checks every result file matching `patterns` (also used by the issue sub-action). */
+export async function readLegs(patterns: string): Promise<{ files: string[]; legs: ResultFile[] }> {
   const globber = await glob.create(patterns, { matchDirectories: false })
   const files = (await globber.glob()).sort()
   if (!files.length) throw new UserError(`No result files match ${JSON.stringify(patterns)}: download the legs' artifacts before this step, or fix 'results'.`)
