@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { World } from '../test/harness/world'
-import { FixtureServer } from '../test/harness/fixture-server'
+import { IndexServer } from '../test/harness/index-server'
 import { wheel } from '../test/harness/dists'
 import { REPORT, ROOT, runAction, tempDir, type RunResult } from '../test/harness/action'
 
@@ -70,7 +70,7 @@ function show(r: RunResult): void {
 async function main(): Promise<number> {
   rule('setting up: loopback PyPI, TestPyPI, model provider')
   const pypi = await new World().start()
-  const testPypi = await new FixtureServer().start()
+  const testPypi = await new IndexServer().start()
   const provider = await startProvider()
   pypi.server.add(PKG, upstreamWheel('0.9.0'), upstreamWheel('1.0.0'))
   testPypi.add(

@@ -2,12 +2,12 @@
 // Nothing else in the action calls core.getInput. Defaults are applied here too, because a
 // runner is not the only caller (local runs and tests set INPUT_* themselves).
 import * as core from '@actions/core'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { valid as validPep440 } from '@renovatebot/pep440'
-import { CHANNELS, OUTCOMES, UserError, type Channel, type Outcome } from './types'
-import { normalizeName } from './names'
-import { redactUrl } from './secrets'
+import { CHANNELS, OUTCOMES, UserError, type Channel, type Outcome } from './core/vocabulary'
+import { normalizeName } from './core/names'
+import { redactUrl } from './io/secrets'
+import { workspace } from './io/runner'
 import { DEFAULT_TITLE_TEMPLATE, TITLE_PLACEHOLDERS, unknownPlaceholders } from './core/tracking-issue'
 
 export type PrefetchMode = 'auto' | 'true' | 'false'
@@ -115,9 +115,14 @@ export interface ReportInputs {
   failOn: Set<Outcome>
 }
 
-/** The inputs of the report sub-action (report/action.yml). */
-export function loadReportInputs(): ReportInputs {
-  return { results: read('results', '**/compat-sentinel-result-*.json'), failOn: readFailOn() }
+/** The inputs of the report sub-action (report/action.yml); `failOn` is known even when they are bad. */
+export function loadReportInputs(): ({ ok: true; inputs: ReportInputs } | { ok: false; error: unknown }) & { failOn: ReadonlySet<Outcome> } {
+  const failOn = failOnOrDefault()
+  try {
+    return { ok: true, inputs: { results: read('results', '**/compat-sentinel-result-*.json'), failOn: readFailOn() }, failOn }
+  } catch (error) {
+    return { ok: false, error, failOn }
+  }
 }
 
 export interface IssueInputs {
@@ -155,7 +160,7 @@ export function loadIssueInputs(): IssueInputs {
   const repository = process.env.GITHUB_REPOSITORY ?? ''
   if (!/^[\w.-]+\/[\w.-]+$/.test(repository)) throw new UserError(`GITHUB_REPOSITORY is ${JSON.stringify(repository)}, not owner/name: run this step in a GitHub Actions job (or set it when running locally).`)
   const apiUrl = process.env.GITHUB_API_URL || 'https://api.github.com'
-  httpUrl('GITHUB_API_URL', apiUrl)
+  if (!/^https?:\/\/[^/\s]+/.test(apiUrl)) throw new UserError(`GITHUB_API_URL is ${JSON.stringify(redactUrl(apiUrl))}, not an http(s) URL: leave it to the runner (it points at github.com or your GitHub Enterprise Server).`)
   return {
     results: read('results', '**/compat-sentinel-result-*.json'),
     token,
@@ -169,7 +174,7 @@ export function loadIssueInputs(): IssueInputs {
 }
 
 /** `fail-on` on its own, so a run whose other inputs are bad still fails (or not) as configured. */
-export function failOnOrDefault(): ReadonlySet<Outcome> {
+function failOnOrDefault(): ReadonlySet<Outcome> {
   try {
     return readFailOn()
   } catch {
@@ -177,8 +182,20 @@ export function failOnOrDefault(): ReadonlySet<Outcome> {
   }
 }
 
+/** The inputs, or the reason they are not usable plus what could still be read from them. */
+export type LoadedInputs = { ok: true; inputs: Inputs } | { ok: false; error: unknown; partial: PartialIdentity & { failOn: ReadonlySet<Outcome> } }
+
+/** Reads every input once. Bad inputs do not throw: the run still needs a name and `fail-on` to report. */
+export function loadInputs(): LoadedInputs {
+  try {
+    return { ok: true, inputs: readInputs() }
+  } catch (error) {
+    return { ok: false, error, partial: { ...partialIdentity(), failOn: failOnOrDefault() } }
+  }
+}
+
 /** The package and channel as far as they can be read, for naming the result file on errors. */
-export function partialIdentity(): PartialIdentity {
+function partialIdentity(): PartialIdentity {
   const pkg = read('package')
   const channel = read('channel', 'stable')
   const version = read('version')
@@ -188,7 +205,7 @@ export function partialIdentity(): PartialIdentity {
   }
 }
 
-export function loadInputs(): Inputs {
+function readInputs(): Inputs {
   const pkg = read('package')
   if (!pkg) throw new UserError("Input 'package' is required: set it to the upstream distribution name, e.g. 'llama-stack'.")
   // PEP 508 names: letters, digits, and . _ - inside.
@@ -271,11 +288,3 @@ function httpUrl(name: string, value: string): void {
   if (!ok) throw bad(name, redactUrl(value), 'use an http:// or https:// URL')
 }
 
-export function workspace(): string {
-  return process.env.GITHUB_WORKSPACE || process.cwd()
-}
-
-export function runnerTemp(): string {
-  // Absolute, so the result-file output still points at the file from another directory.
-  return path.resolve(process.env.RUNNER_TEMP || path.join(os.tmpdir(), 'compat-sentinel-runner-temp'))
-}

@@ -7,23 +7,23 @@ import assert from 'node:assert/strict'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { World } from './harness/world'
-import { FixtureServer } from './harness/fixture-server'
+import { IndexServer } from './harness/index-server'
 import { sha256, wheel } from './harness/dists'
 import { MAIN_OUTPUTS, tempDir, type RunOptions, type RunResult } from './harness/action'
 import { closedPort, running } from './harness/assertions'
-import { validateResult } from '../src/combine'
+import { validateResult } from '../src/core/combine'
 
 const PKG = 'demo-upstream'
 const V = '2.0.0'
 let world: World
-let other: FixtureServer
+let other: IndexServer
 /** Servers a row starts for itself, closed with the rest. */
-const extra: FixtureServer[] = []
+const extra: IndexServer[] = []
 
 before(async () => {
   world = await new World().start()
   world.server.add(PKG, wheel(PKG, V))
-  other = await new FixtureServer().start()
+  other = await new IndexServer().start()
   other.add(PKG, wheel(PKG, V))
 })
 after(async () => {
@@ -158,7 +158,7 @@ const rows: Row[] = [
   {
     name: 'hostile filenames on the index never reach a command',
     arrange: ({ workspace }) => {
-      const s = new FixtureServer()
+      const s = new IndexServer()
       extra.push(s)
       const hostile = ['$(touch${IFS}pwned)', '9.0;touch pwned', '`touch pwned`', '99.0 && touch pwned']
       for (const v of hostile) s.add(PKG, { filename: `demo_upstream-${v}-py3-none-any.whl`, content: Buffer.from('x') })

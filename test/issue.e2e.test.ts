@@ -7,7 +7,7 @@ import * as path from 'node:path'
 import { ROOT, runAction, tempDir, type RunResult } from './harness/action'
 import { resultOf } from './harness/results'
 import { GitHubServer } from './harness/github-server'
-import type { ResultFile } from '../src/types'
+import type { ResultFile } from '../src/core/vocabulary'
 
 const ISSUE = path.join(ROOT, 'dist/issue/index.js')
 const ISSUE_OUTPUTS = ['opened', 'updated', 'closed', 'issue-numbers']

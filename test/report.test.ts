@@ -4,14 +4,14 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { jobSummary } from '../src/summary'
-import { slackPayload, summaryLine } from '../src/run-record'
-import { SUMMARY_LIMIT } from '../src/markdown'
+import { jobSummary } from '../src/core/summary'
+import { slackPayload, summaryLine } from '../src/core/result-file'
+import { SUMMARY_LIMIT } from '../src/core/markdown'
 import { REPORT, runAction, tempDir } from './harness/action'
 import { resultOf, writeLegs } from './harness/results'
 import { World } from './harness/world'
 import { wheel } from './harness/dists'
-import type { ResultFile } from '../src/types'
+import type { ResultFile } from '../src/core/vocabulary'
 
 const summaryOf = (r: ResultFile) => jobSummary(r, summaryLine(r))
 

@@ -4,8 +4,8 @@
 //
 // The issue remembers what it last said in a hidden state marker, so a comment is added only
 // when the outcome or the tested version really changed, even when the run history is off.
-import type { FixtureChange, PhaseReport, ResultFile } from '../types'
-import { EMOJI, cell, escapeHtml, foldedPre } from '../markdown'
+import type { FixtureChange, PhaseReport, ResultFile } from './vocabulary'
+import { EMOJI, cell, escapeHtml, foldedPre } from './markdown'
 
 /** The v2 fields this module reads; a v1 file has none of them (defaults below). */
 export interface ResultV2Fields {

@@ -4,10 +4,11 @@
 import * as core from '@actions/core'
 import * as fs from 'node:fs/promises'
 import { loadIssueInputs, type IssueInputs } from '../inputs'
-import { readLegs } from '../combine'
-import { registerSecrets, mask } from '../secrets'
-import { UserError } from '../types'
-import { escapeHtml } from '../markdown'
+import { readResultFiles } from '../io/result-files'
+import { registerSecrets, mask } from '../io/secrets'
+import { UserError } from '../core/vocabulary'
+import { escapeHtml } from '../core/markdown'
+import { stage } from '../stages/stage'
 import { decide, findLegIssue, legFacts, type AnyResult, type IssueAction, type LegFacts } from '../core/tracking-issue'
 import { GitHubError, githubClient, type Issue, type IssueClient } from '../io/github'
 
@@ -18,16 +19,6 @@ interface Done {
   numbers: Record<string, number>
   /** One line per leg for the log and the job summary. */
   lines: string[]
-}
-
-/** One log group per stage (as in src/main.ts). */
-async function stage<T>(title: string, fn: () => Promise<T>): Promise<T> {
-  core.startGroup(title)
-  try {
-    return await fn()
-  } finally {
-    core.endGroup()
-  }
 }
 
 /**
@@ -99,13 +90,12 @@ export async function runIssue(): Promise<void> {
   try {
     const inputs = await stage('Inputs', async () => loadIssueInputs())
     const legs = await stage('Result files', async () => {
-      const { files, legs } = await readLegs(inputs.results)
-      const facts = legs.map((l) => legFacts(l as unknown as AnyResult))
-      const seen = new Map<string, string>()
-      facts.forEach((f, i) => {
-        if (seen.has(f.leg)) throw new UserError(`Result files ${seen.get(f.leg)} and ${files[i]} are both for leg '${f.leg}': give each matrix leg its own 'leg' input, or narrow 'results'.`)
-        seen.set(f.leg, files[i]!)
-      })
+      const facts = (await readResultFiles(inputs.results)).map((l) => legFacts(l as unknown as AnyResult))
+      const seen = new Set<string>()
+      for (const f of facts) {
+        if (seen.has(f.leg)) throw new UserError(`Two result files are for leg '${f.leg}': give each matrix leg its own 'leg' input, or narrow 'results'.`)
+        seen.add(f.leg)
+      }
       core.info(`${facts.length} leg(s): ${facts.map((f) => `${f.leg} (${f.outcome})`).join(', ')}`)
       return facts
     })

@@ -1,7 +1,7 @@
 // Result files as the action writes them, for tests of the summary and the report sub-action.
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import type { PhaseReport, ResultFile } from '../../src/types'
+import type { PhaseReport, ResultFile } from '../../src/core/vocabulary'
 
 const phase = (result: PhaseReport['result'], exitCode: number | null, logTail = ''): PhaseReport => ({ result, exitCode, durationMs: result === 'skipped' ? 0 : 4200, logTail })
 

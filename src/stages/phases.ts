@@ -1,12 +1,12 @@
-// Stage 4: run a user command the way a GitHub `run:` step does, in its own process group, with
+// Run a user command the way a GitHub `run:` step does, in its own process group, with
 // a timeout that takes the whole tree down, live output, and a bounded, masked tail.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
-import type { PhaseReport } from './types'
-import { LineSplitter, Tail } from './tail'
-import { mask } from './secrets'
+import type { PhaseReport } from '../core/vocabulary'
+import { LineSplitter, Tail } from '../io/tail'
+import { mask } from '../io/secrets'
 
 export interface PhaseSpec {
   name: 'replay' | 'record'
@@ -140,4 +140,3 @@ async function closed(child: ChildProcess): Promise<void> {
   child.stderr?.destroy()
 }
 
-export const skippedPhase = (): PhaseReport => ({ result: 'skipped', exitCode: null, durationMs: 0, logTail: '' })

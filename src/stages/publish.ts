@@ -2,14 +2,21 @@
 import * as core from '@actions/core'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
-import type { Outcome } from './types'
-import { outputsOf, resultFilePath, summaryLine, toResultFile, type RunRecord } from './run-record'
-import { jobSummary } from './summary'
+import type { Outcome } from '../core/vocabulary'
+import { outputsOf, summaryLine, toResultFile, type RunState } from '../core/result-file'
+import { jobSummary } from '../core/summary'
+import { mask } from '../io/secrets'
+import { runInfo, sentinelTemp } from '../io/runner'
 
-export async function writeReport(rec: RunRecord, failOn: ReadonlySet<Outcome>): Promise<void> {
-  const result = toResultFile(rec)
-  const summary = summaryLine(rec)
-  const file = resultFilePath(rec)
+export function resultFilePath(state: Pick<RunState, 'package' | 'channel'>): string {
+  const safe = (s: string) => s.replace(/[^a-z0-9._-]/gi, '_') || 'unknown'
+  return path.join(sentinelTemp(), `compat-sentinel-result-${safe(state.package)}-${safe(state.channel)}.json`)
+}
+
+export async function publish(state: RunState, failOn: ReadonlySet<Outcome>): Promise<void> {
+  const result = toResultFile(state, runInfo(), mask)
+  const summary = mask(summaryLine(state))
+  const file = resultFilePath(state)
   try {
     await fs.mkdir(path.dirname(file), { recursive: true })
     await fs.writeFile(file, JSON.stringify(result, null, 2) + '\n')

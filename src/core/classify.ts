@@ -1,6 +1,6 @@
 // The verdict, as a pure function of what the phases did: exactly the contract's outcome table.
 import { constants } from 'node:os'
-import type { Outcome, PhaseReport } from './types'
+import type { Outcome, PhaseReport } from './vocabulary'
 
 /** A shell reports a child killed by signal N as exit 128+N: say which signal it was. */
 function exitWords(code: number | null): string {

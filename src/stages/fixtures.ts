@@ -1,8 +1,8 @@
 // What a record run did to the recordings folder: a content-hash snapshot before and after.
-import { createHash } from 'node:crypto'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
-import type { FixtureChange } from './types'
+import type { FixtureChange } from '../core/vocabulary'
+import { sha256File } from '../io/hash'
 
 export type Snapshot = Map<string, string>
 
@@ -20,7 +20,7 @@ export async function snapshot(dir: string): Promise<Snapshot> {
     for (const ent of entries) {
       const child = rel ? `${rel}/${ent.name}` : ent.name
       if (ent.isDirectory()) await walk(child)
-      else if (ent.isFile()) out.set(child, createHash('sha256').update(await fs.readFile(path.join(dir, child))).digest('hex'))
+      else if (ent.isFile()) out.set(child, await sha256File(path.join(dir, child)))
     }
   }
   await walk('')

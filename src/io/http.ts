@@ -6,7 +6,7 @@ import { createWriteStream } from 'node:fs'
 import { rename, rm } from 'node:fs/promises'
 import { once } from 'node:events'
 import { EnvHttpProxyAgent, fetch, type Response } from 'undici'
-import { UserError } from './types'
+import { UserError } from '../core/vocabulary'
 import { redactUrl } from './secrets'
 
 export interface RequestOptions {

@@ -1,11 +1,7 @@
-// The `report` sub-action: the result files of the matrix legs in, one verdict out.
-import * as core from '@actions/core'
-import * as glob from '@actions/glob'
-import * as fs from 'node:fs/promises'
-import { OUTCOMES, RESULT_SCHEMA, UserError, type Outcome, type ResultFile } from './types'
-import { failOnOrDefault, loadReportInputs } from './inputs'
-import { runInfo, summaryLine } from './run-record'
-import { EMOJI, cell, escapeHtml } from './markdown'
+// The `report` sub-action's logic: the result files of the matrix legs in, one verdict out.
+import { OUTCOMES, RESULT_SCHEMA, UserError, type Outcome, type ResultFile } from './vocabulary'
+import { summaryLine } from './result-file'
+import { EMOJI, cell } from './markdown'
 
 // Readers accept the v2 result files and their extra outcome too (schema v2, see the batch brief).
 const READABLE_SCHEMAS: string[] = [RESULT_SCHEMA, 'compat-sentinel/result@2']
@@ -56,7 +52,7 @@ export interface Combined {
   table: string
 }
 
-export function combine(legs: ResultFile[], run = runInfo()): Combined {
+export function combine(legs: ResultFile[], run: ResultFile['run']): Combined {
   const overall = overallStatus(legs.map((l) => l.outcome))
   const lines = legs.map((l) => `${EMOJI[l.outcome]} ${summaryLine(l)}`)
   const slack: Record<string, string> = { overall_status: overall, overall_emoji: EMOJI[overall] }
@@ -67,52 +63,4 @@ export function combine(legs: ResultFile[], run = runInfo()): Combined {
     table += `| ${EMOJI[l.outcome]} | ${[l.package, l.channel, l.version || '—', l.pinnedVersion || '—', l.replay.result, l.record.result, l.reason].map(cell).join(' | ')} |\n`
   }
   return { overall, lines, slack, table }
-}
-
-/** Reads and checks every result file matching `patterns` (also used by the issue sub-action). */
-export async function readLegs(patterns: string): Promise<{ files: string[]; legs: ResultFile[] }> {
-  const globber = await glob.create(patterns, { matchDirectories: false })
-  const files = (await globber.glob()).sort()
-  if (!files.length) throw new UserError(`No result files match ${JSON.stringify(patterns)}: download the legs' artifacts before this step, or fix 'results'.`)
-  const legs: ResultFile[] = []
-  for (const file of files) {
-    let data: unknown
-    try {
-      data = JSON.parse(await fs.readFile(file, 'utf8'))
-    } catch (e) {
-      throw new UserError(`Result file ${file} could not be read as JSON (${(e as Error).message}).`)
-    }
-    legs.push(validateResult(data, file))
-  }
-  return { files, legs }
-}
-
-export async function runReport(): Promise<void> {
-  // Read on its own first, so that an error in the other inputs still fails (or not) as asked.
-  const failOn = failOnOrDefault()
-  let count = 0
-  try {
-    const inputs = loadReportInputs()
-    const { legs } = await readLegs(inputs.results)
-    count = legs.length
-    const c = combine(legs)
-    await publish(c.overall, c.lines.join('\n'), c.slack, count, `## ${EMOJI[c.overall]} compat-sentinel: ${c.overall}\n\n${c.table}`)
-    if (failOn.has(c.overall)) core.setFailed(`compat-sentinel overall status: ${c.overall}\n${c.lines.join('\n')}`)
-  } catch (e) {
-    const message = e instanceof UserError ? e.message : `unexpected internal error: ${(e as Error).message}`
-    const run = runInfo()
-    const slack = { overall_status: 'error', overall_emoji: EMOJI.error, details: message, workflow_run_url: run.url, repository: run.repository }
-    await publish('error', `${EMOJI.error} ${message}`, slack, count, `## ${EMOJI.error} compat-sentinel report: error\n\n${escapeHtml(message)}\n`)
-    if (failOn.has('error')) core.setFailed(message)
-    else core.warning(message)
-  }
-}
-
-async function publish(overall: Outcome, summary: string, slack: Record<string, string>, count: number, markdown: string): Promise<void> {
-  core.setOutput('overall-status', overall)
-  core.setOutput('summary', summary)
-  core.setOutput('slack-payload', JSON.stringify(slack))
-  core.setOutput('count', String(count))
-  core.info(summary)
-  if (process.env.GITHUB_STEP_SUMMARY) await fs.appendFile(process.env.GITHUB_STEP_SUMMARY, markdown).catch((e: Error) => core.warning(`Could not write the job summary: ${e.message}`))
 }

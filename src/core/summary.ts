@@ -1,5 +1,5 @@
 // The job summary of one run: the verdict at a glance, the facts behind it, the log tails folded.
-import type { PhaseReport, ResultFile } from './types'
+import type { PhaseReport, ResultFile } from './vocabulary'
 import { EMOJI, SUMMARY_LIMIT, cell, escapeHtml, foldedPre } from './markdown'
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`

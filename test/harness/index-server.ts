@@ -44,7 +44,7 @@ export type Mode = 'auto' | 'json' | 'html'
 const normalize = (n: string) => n.toLowerCase().replace(/[-_.]+/g, '-')
 const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 
-export class FixtureServer {
+export class IndexServer {
   url = ''
   mode: Mode = 'auto'
   readonly projects = new Map<string, HostedFile[]>()

@@ -1,7 +1,7 @@
 // Version selection: pure functions from index files to the version a channel means.
 // Every comparison is PEP 440 (@renovatebot/pep440), never string order.
 import { clean, compare, eq, explain } from '@renovatebot/pep440'
-import type { Channel } from './types'
+import type { Channel } from './vocabulary'
 import type { IndexFile } from './simple-api'
 
 export interface Release {
@@ -69,6 +69,16 @@ export function selectForChannel(files: IndexFile[], channel: Exclude<Channel, '
     if (!chosen || compare(r.version, chosen.version) > 0) chosen = r
   }
   return { chosen, skipped, total: all.length }
+}
+
+/**
+ * The non-yanked releases the channel admits strictly between `low` and `high` (PEP 440), oldest
+ * first: the builds a bisection can probe.
+ */
+export function releasesBetween(files: IndexFile[], channel: Exclude<Channel, 'pinned'>, low: string, high: string): Release[] {
+  return releases(files)
+    .filter((r) => !channelRejects(channel, r.version) && !isYanked(r) && compare(r.version, low) > 0 && compare(r.version, high) < 0)
+    .sort((a, b) => compare(a.version, b.version))
 }
 
 /** The release equal (PEP 440) to `version`, yanked or not. */

@@ -1,20 +1,21 @@
-// Stage 3: the upstream's own files at the tested version, verified, cached, and handed to uv
+// The upstream's own files at the tested version, verified, cached, and handed to uv
 // as find-links, so `uv run --with pkg==<dev>` finds a dev build that lives on another index.
 import * as core from '@actions/core'
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
-import type { Inputs } from './inputs'
-import { runnerTemp, workspace } from './inputs'
-import { HttpStatusError, NetworkError, downloadFile } from './http'
-import { PYPI, sameIndex } from './index-client'
-import { currentPlatform, wheelFits, type Platform } from './platform'
+import type { Inputs } from '../inputs'
+import { sentinelTemp, workspace } from '../io/runner'
+import { restore, save } from '../io/actions-cache'
+import { sha256File } from '../io/hash'
+import { HttpStatusError, NetworkError, downloadFile } from '../io/http'
+import { PYPI, sameIndex } from '../io/index-client'
+import { currentPlatform, wheelFits, type Platform } from '../core/platform'
 import type { Resolution } from './resolve'
-import type { IndexFile } from './simple-api'
-import { findRelease } from './versions'
-import { UserError } from './types'
-import { redactUrl } from './secrets'
+import type { IndexFile } from '../core/simple-api'
+import { findRelease } from '../core/versions'
+import { UserError } from '../core/vocabulary'
+import { redactUrl } from '../io/secrets'
 
 export interface Prefetched {
   dir: string
@@ -29,7 +30,7 @@ export function shouldPrefetch(mode: Inputs['prefetchWheels'], indexUrl: string)
 }
 
 export function wheelsDirOf(inputs: Pick<Inputs, 'wheelsDir'>): string {
-  return inputs.wheelsDir ? path.resolve(workspace(), inputs.wheelsDir) : path.join(runnerTemp(), 'compat-sentinel', 'wheels')
+  return inputs.wheelsDir ? path.resolve(workspace(), inputs.wheelsDir) : path.join(sentinelTemp(), 'wheels')
 }
 
 /** The files of one project at `version` that can install here: fitting wheels, else sdists. */
@@ -43,20 +44,10 @@ export function installableFiles(files: IndexFile[], version: string, platform: 
   return wheels.length ? wheels : pool.filter((f) => !f.filename.endsWith('.whl'))
 }
 
-async function sha256Of(file: string): Promise<string | null> {
-  try {
-    const hash = createHash('sha256')
-    for await (const chunk of createReadStream(file)) hash.update(chunk)
-    return hash.digest('hex')
-  } catch {
-    return null
-  }
-}
-
 /** Files in the folder already with the right content are kept as they are. */
 async function missing(dir: string, files: IndexFile[]): Promise<IndexFile[]> {
   const out: IndexFile[] = []
-  for (const f of files) if ((await sha256Of(path.join(dir, f.filename))) !== f.sha256) out.push(f)
+  for (const f of files) if ((await sha256File(path.join(dir, f.filename)).catch(() => null)) !== f.sha256) out.push(f)
   return out
 }
 
@@ -70,23 +61,6 @@ async function ensureWritable(dir: string): Promise<void> {
   } catch (e) {
     throw new UserError(`'wheels-dir' ${dir} is not a writable folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): point 'wheels-dir' at a folder the runner can write, or leave it empty.`)
   }
-}
-
-type CacheModule = typeof import('@actions/cache')
-
-let cacheNoticeShown = false
-/**
- * The Actions cache client, or null where the service is not there (outside GitHub). It is
- * loaded only when a runner offers the service: it is most of the bundle's size, and most runs
- * (stable from PyPI, or wheels already on disk) never need it.
- */
-async function cacheClient(): Promise<CacheModule | null> {
-  const offered = Boolean(process.env.ACTIONS_CACHE_URL || process.env.ACTIONS_RESULTS_URL)
-  const cache = offered ? await import('@actions/cache') : null
-  if (cache?.isFeatureAvailable()) return cache
-  if (!cacheNoticeShown) core.info('The Actions cache service is not available here (not on a GitHub runner); wheels are downloaded without caching.')
-  cacheNoticeShown = true
-  return null
 }
 
 async function runLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -121,19 +95,13 @@ export async function prefetchWheels(inputs: Pick<Inputs, 'package' | 'companion
 
   let todo = await missing(dir, wanted)
   let cacheHit = false
-  const cache = inputs.cacheWheels && todo.length > 0 ? await cacheClient() : null
+  const useCache = inputs.cacheWheels && todo.length > 0
   const key = cacheKey(platform, inputs.package, res.version, wanted)
   const paths = wanted.map((f) => path.join(dir, f.filename))
-  if (cache) {
-    try {
-      if (await cache.restoreCache(paths, key)) {
-        todo = await missing(dir, wanted)
-        cacheHit = todo.length === 0
-        core.info(cacheHit ? `Restored ${wanted.length} files from the Actions cache (${key})` : `Cache entry ${key} was incomplete; downloading the rest`)
-      }
-    } catch (e) {
-      core.warning(`Restoring wheels from the Actions cache failed (${(e as Error).message}); downloading them instead.`)
-    }
+  if (useCache && (await restore('wheels', paths, key))) {
+    todo = await missing(dir, wanted)
+    cacheHit = todo.length === 0
+    core.info(cacheHit ? `Restored ${wanted.length} files from the Actions cache (${key})` : `Cache entry ${key} was incomplete; downloading the rest`)
   }
 
   await runLimited(todo, CONCURRENCY, async (f) => {
@@ -148,13 +116,7 @@ export async function prefetchWheels(inputs: Pick<Inputs, 'package' | 'companion
   })
   if (todo.length === 0 && !cacheHit) core.info(`All ${wanted.length} files were already in ${dir}`)
 
-  if (cache && !cacheHit && todo.length > 0) {
-    try {
-      await cache.saveCache(paths, key)
-    } catch (e) {
-      core.warning(`Saving wheels to the Actions cache failed (${(e as Error).message}); the next run downloads them again.`)
-    }
-  }
+  if (useCache && !cacheHit && todo.length > 0) await save('wheels', paths, key)
 
   appendFindLinks(dir)
   return { dir, files: wanted.map((f) => f.filename).sort(), cacheHit }

@@ -1,8 +1,8 @@
 // Fetches one project's page from a simple index (PEP 691 JSON preferred, PEP 503 HTML accepted).
 import { HttpStatusError, getText } from './http'
-import { normalizeName } from './names'
-import { IndexFormatError, SIMPLE_ACCEPT, parsePage, type ProjectPage } from './simple-api'
-import { UserError } from './types'
+import { normalizeName } from '../core/names'
+import { IndexFormatError, SIMPLE_ACCEPT, parsePage, type ProjectPage } from '../core/simple-api'
+import { UserError } from '../core/vocabulary'
 import { redactUrl } from './secrets'
 
 export const PYPI = 'https://pypi.org/simple/'

@@ -1,4 +1,4 @@
-// Stage 2: a verified uv on PATH, from the tool cache when it is there.
+// a verified uv on PATH, from the tool cache when it is there.
 import * as core from '@actions/core'
 import * as exec from '@actions/exec'
 import * as io from '@actions/io'
@@ -6,14 +6,14 @@ import * as tc from '@actions/tool-cache'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { eq, explain } from '@renovatebot/pep440'
-import type { Inputs } from './inputs'
-import { runnerTemp } from './inputs'
-import { HttpStatusError, downloadFile, getText } from './http'
-import { fetchProject } from './index-client'
-import { currentPlatform, describePlatform, uvTarget } from './platform'
-import { selectForChannel } from './versions'
-import { UserError } from './types'
-import { redactUrl } from './secrets'
+import type { Inputs } from '../inputs'
+import { runnerTemp } from '../io/runner'
+import { HttpStatusError, downloadFile, getText } from '../io/http'
+import { fetchProject } from '../io/index-client'
+import { currentPlatform, describePlatform, uvTarget } from '../core/platform'
+import { selectForChannel } from '../core/versions'
+import { UserError } from '../core/vocabulary'
+import { redactUrl } from '../io/secrets'
 
 export interface UvInfo {
   version: string

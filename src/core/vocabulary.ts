@@ -19,6 +19,8 @@ export interface PhaseReport {
   logTail: string
 }
 
+export const skippedPhase = (): PhaseReport => ({ result: 'skipped', exitCode: null, durationMs: 0, logTail: '' })
+
 export interface FixtureChange {
   path: string
   change: 'added' | 'modified' | 'deleted'

@@ -1,14 +1,14 @@
-// Stage 1: which upstream version to test, and which version the repo pins.
+// Which upstream version to test, and which version the repo pins.
 import * as core from '@actions/core'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { valid as validPep440 } from '@renovatebot/pep440'
-import type { Inputs } from './inputs'
-import { PYPI, TEST_PYPI, fetchProject } from './index-client'
-import type { ProjectPage } from './simple-api'
-import { UserError, type EffectiveChannel } from './types'
-import { findRelease, isYanked, nearestVersions, newestUpload, releases, sameVersion, selectForChannel, type Release } from './versions'
-import { redactUrl } from './secrets'
+import type { Inputs } from '../inputs'
+import { PYPI, TEST_PYPI, fetchProject } from '../io/index-client'
+import type { ProjectPage } from '../core/simple-api'
+import { UserError, type EffectiveChannel } from '../core/vocabulary'
+import { findRelease, isYanked, nearestVersions, newestUpload, releases, sameVersion, selectForChannel, type Release } from '../core/versions'
+import { redactUrl } from '../io/secrets'
 
 export interface Resolution {
   version: string

@@ -1,0 +1,30 @@
+// The runner's folders and the run's identity, read from the environment a runner sets. Outside
+// Actions (local runs, tests) sane defaults apply.
+import * as os from 'node:os'
+import * as path from 'node:path'
+import type { ResultFile } from '../core/vocabulary'
+
+export function workspace(): string {
+  return process.env.GITHUB_WORKSPACE || process.cwd()
+}
+
+export function runnerTemp(): string {
+  // Absolute, so the result-file output still points at the file from another directory.
+  return path.resolve(process.env.RUNNER_TEMP || path.join(os.tmpdir(), 'compat-sentinel-runner-temp'))
+}
+
+/** Where the action keeps what it writes for this run (result file, wheels by default). */
+export function sentinelTemp(): string {
+  return path.join(runnerTemp(), 'compat-sentinel')
+}
+
+export function runInfo(env: NodeJS.ProcessEnv = process.env): ResultFile['run'] {
+  const repository = env.GITHUB_REPOSITORY ?? ''
+  const server = env.GITHUB_SERVER_URL || 'https://github.com'
+  return {
+    repository,
+    ref: env.GITHUB_REF ?? '',
+    sha: env.GITHUB_SHA ?? '',
+    url: repository && env.GITHUB_RUN_ID ? `${server}/${repository}/actions/runs/${env.GITHUB_RUN_ID}` : '',
+  }
+}

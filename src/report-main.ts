@@ -1,4 +1,0 @@
-// Entry of the `report` sub-action.
-import { runReport } from './combine'
-
-void runReport()
