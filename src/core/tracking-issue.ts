@@ -166,12 +166,12 @@ function phaseText(p: PhaseReport): string {
   return `${p.result}${exit}`
 }
 
-/** The line of the failing log that says the most: the last one naming an error, else the last. */
+/** The line of the failing log that says the most: the last one naming an error (KeyError too), else the last. */
 export function decisiveLine(leg: LegFacts): string {
   const failing = [leg.record, leg.replay, leg.install].find((p) => p && p.result !== 'skipped' && p.result !== 'success' && p.logTail)
   if (!failing) return ''
   const lines = failing.logTail.split('\n').map((l) => l.trim()).filter(Boolean)
-  const line = [...lines].reverse().find((l) => /\b(error|exception|failed|failure|traceback|assert\w*)\b/i.test(l)) ?? lines.at(-1) ?? ''
+  const line = [...lines].reverse().find((l) => /(error|exception|failed|failure|traceback|assert)/i.test(l)) ?? lines.at(-1) ?? ''
   return line.length > 500 ? `${line.slice(0, 500)}…` : line
 }
 
