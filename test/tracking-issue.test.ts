@@ -179,7 +179,9 @@ describe('bodies', () => {
     assert.equal(findLegIssue([{ number: 1, title: '', body, state: 'open', closedAt: null }], 'other'), undefined, 'a log line cannot claim another leg')
   })
   test('the decisive line: the last line naming an error in the failing phase', () => {
-    assert.equal(decisiveLine(leg('incompatible', { record: { result: 'failure', exitCode: 1, durationMs: 1, logTail: 'collected 3\nE   KeyError: choices\nFAILED test_chat - KeyError\n1 failed, 2 passed' } })), '1 failed, 2 passed')
+    assert.equal(decisiveLine(leg('incompatible', { record: { result: 'failure', exitCode: 1, durationMs: 1, logTail: 'collected 3\nE   KeyError: choices\nFAILED test_chat - Key\n1 failed, 2 passed' } })), 'E   KeyError: choices')
+    assert.equal(decisiveLine(leg('incompatible', { record: { result: 'failure', exitCode: 1, durationMs: 1, logTail: 'collected 3\nFAILED test_chat\n1 failed, 2 passed\nmake: *** done' } })), '1 failed, 2 passed')
+    assert.equal(decisiveLine(leg('incompatible', { replay: { result: 'failure', exitCode: 1, durationMs: 1, logTail: 'ok\nboom' }, record: { result: 'skipped', exitCode: null, durationMs: 0, logTail: '' } })), 'boom', 'the replay when record did not run')
     assert.equal(decisiveLine(leg('incompatible', { record: { result: 'failure', exitCode: 1, durationMs: 1, logTail: 'Traceback\nKeyError: choices\nexit' } })), 'KeyError: choices')
     assert.equal(decisiveLine(leg('compatible')), '')
   })

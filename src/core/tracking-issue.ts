@@ -166,12 +166,14 @@ function phaseText(p: PhaseReport): string {
   return `${p.result}${exit}`
 }
 
-/** The line of the failing log that says the most: the last one naming an error (KeyError too), else the last. */
+/** The line of the failing log that says the most: the last exception message, else the last line naming a failure, else the last line. */
 export function decisiveLine(leg: LegFacts): string {
   const failing = [leg.record, leg.replay, leg.install].find((p) => p && p.result !== 'skipped' && p.result !== 'success' && p.logTail)
   if (!failing) return ''
   const lines = failing.logTail.split('\n').map((l) => l.trim()).filter(Boolean)
-  const line = [...lines].reverse().find((l) => /(error|exception|failed|failure|traceback|assert)/i.test(l)) ?? lines.at(-1) ?? ''
+  const last = (re: RegExp) => [...lines].reverse().find((l) => re.test(l))
+  // An exception with its message (pytest's `E   KeyError: ...`) says more than a count of failures.
+  const line = last(/\w*(Error|Exception)\b:|^E\s{2,}\S|\b(panic|fatal)\b/i) ?? last(/(error|exception|failed|failure|traceback|assert)/i) ?? lines.at(-1) ?? ''
   return line.length > 500 ? `${line.slice(0, 500)}…` : line
 }
 
