@@ -84,7 +84,7 @@ describe('issue sub-action: one leg over several nightly runs', () => {
       assert.match(issue.body, /\[Workflow run\]\(https:\/\/github\.com\/org\/repo\/actions\/runs\/1\)/)
       assert.match(issue.body, /^<!-- compat-sentinel:leg=llama-stack-dev -->$/m)
       assert.equal(gh.comments.length, 0)
-      assert.match(r.summary, /llama-stack-dev: incompatible, opened #1/)
+      assert.match(r.summary, /llama-stack-dev: incompatible, opened \[#1\]\(https:\/\/github\.com\/org\/repo\/issues\/1\)/)
 
       // 2. Still failing on the same version: the body is rewritten, no comment.
       r = await runIssue(gh, [v2('incompatible', {}, 2)])
@@ -278,6 +278,15 @@ describe('issue sub-action: failures', () => {
       assert.deepEqual(posts.map((c) => c.status), [403, 201])
       assert.ok(posts[1]!.at - posts[0]!.at >= 950, `waited ${posts[1]!.at - posts[0]!.at} ms for retry-after: 1`)
       assert.match(r.stdout, /retry-after 1 s/)
+    }))
+
+  test('the primary rate limit used up for an hour: no waiting, one message', () =>
+    withServer(async (gh) => {
+      gh.fail({ primaryRateLimit: 3600 }, { times: Infinity })
+      const r = await runIssue(gh, [v2('incompatible')])
+      assert.equal(r.exitCode, 1)
+      assert.equal(gh.calls.length, 1)
+      assert.match(r.stdout, /::error::listing the issues labelled compat-sentinel: GitHub's rate limit was hit \(API rate limit exceeded for installation ID 1\.\)\. GitHub asks to wait 60 min, longer than this step waits/)
     }))
 
   test('500 every time: a bounded number of attempts, then one message, nothing written', () =>

@@ -17,6 +17,8 @@ interface Done {
   updated: string[]
   closed: string[]
   numbers: Record<string, number>
+  /** Issue number → its page, for links in the job summary. */
+  urls: Map<number, string>
   /** One line per leg for the log and the job summary. */
   lines: string[]
 }
@@ -27,6 +29,7 @@ interface Done {
  */
 async function apply(client: IssueClient, leg: LegFacts, action: IssueAction, inputs: IssueInputs, done: Done, existing: Issue | undefined): Promise<void> {
   const name = leg.leg
+  if (existing) done.urls.set(existing.number, existing.url)
   switch (action.kind) {
     case 'none':
       core.debug(`${name}: nothing to do (${action.why})`)
@@ -35,6 +38,7 @@ async function apply(client: IssueClient, leg: LegFacts, action: IssueAction, in
       return
     case 'open': {
       const issue = await client.create({ title: action.title, body: action.body, labels: inputs.labels })
+      done.urls.set(issue.number, issue.url)
       done.opened.push(name)
       done.numbers[name] = issue.number
       done.lines.push(`${name}: ${leg.outcome}, opened #${issue.number}`)
@@ -78,14 +82,16 @@ async function publish(done: Done, failure: string): Promise<void> {
   core.setOutput('issue-numbers', JSON.stringify(done.numbers))
   for (const line of done.lines) core.info(line)
   let md = `## ${failure ? '⚠️' : '📋'} compat-sentinel issues: ${failure ? 'failed' : `${done.opened.length} opened, ${done.updated.length} updated, ${done.closed.length} closed`}\n\n`
-  if (done.lines.length) md += done.lines.map((l) => `- ${escapeHtml(l)}`).join('\n') + '\n\n'
+  // `#7` becomes a link to the issue (a job summary does not link issue numbers by itself).
+  const linked = (line: string) => escapeHtml(line).replace(/#(\d+)/g, (all, n: string) => (done.urls.get(Number(n)) ? `[${all}](${encodeURI(done.urls.get(Number(n))!)})` : all))
+  if (done.lines.length) md += done.lines.map((l) => `- ${linked(l)}`).join('\n') + '\n\n'
   if (failure) md += `${escapeHtml(failure)}\n`
   if (process.env.GITHUB_STEP_SUMMARY) await fs.appendFile(process.env.GITHUB_STEP_SUMMARY, mask(md)).catch((e: Error) => core.warning(`Could not write the job summary: ${e.message}`))
 }
 
 export async function runIssue(): Promise<void> {
   registerSecrets()
-  const done: Done = { opened: [], updated: [], closed: [], numbers: {}, lines: [] }
+  const done: Done = { opened: [], updated: [], closed: [], numbers: {}, urls: new Map(), lines: [] }
   const failures: string[] = []
   try {
     const inputs = await stage('Inputs', async () => loadIssueInputs())

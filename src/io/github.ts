@@ -59,17 +59,22 @@ interface OctokitFailure {
   response?: { headers?: Record<string, string | undefined>; data?: unknown }
 }
 
-/** Seconds in `retry-after`, when GitHub marks a 403/429 as a rate limit. */
+/**
+ * How long GitHub asks us to wait: `retry-after` (secondary rate limits), else, when the primary
+ * limit is used up, until `x-ratelimit-reset`.
+ */
 function retryAfterMs(e: OctokitFailure): number | undefined {
-  const h = e.response?.headers?.['retry-after']
-  if (h === undefined) return undefined
-  const secs = Number(h)
-  return Number.isFinite(secs) && secs >= 0 ? secs * 1000 : undefined
+  const headers = e.response?.headers ?? {}
+  const secs = Number(headers['retry-after'] ?? NaN)
+  if (Number.isFinite(secs) && secs >= 0) return secs * 1000
+  const reset = Number(headers['x-ratelimit-reset'] ?? NaN)
+  if (headers['x-ratelimit-remaining'] === '0' && Number.isFinite(reset)) return Math.max(reset * 1000 - Date.now(), 0)
+  return undefined
 }
 
 function isRateLimit(e: OctokitFailure): boolean {
   if (e.status !== 403 && e.status !== 429) return false
-  return retryAfterMs(e) !== undefined || e.response?.headers?.['x-ratelimit-remaining'] === '0' || /rate limit/i.test(e.message ?? '')
+  return e.response?.headers?.['retry-after'] !== undefined || e.response?.headers?.['x-ratelimit-remaining'] === '0' || /rate limit/i.test(e.message ?? '')
 }
 
 /** A dropped connection or timeout reaches us as a status-500 RequestError without a response. */
@@ -79,7 +84,11 @@ function classify(e: OctokitFailure, what: string): GitHubError {
   const status = e.status ?? 0
   const said = typeof (e.response?.data as { message?: unknown })?.message === 'string' ? (e.response!.data as { message: string }).message : (e.message ?? String(e))
   if (isNetwork(e)) return new GitHubError(`${what}: the connection to the GitHub API failed (${said}). Check GITHUB_API_URL and the network, or re-run the job.`, 'network', status)
-  if (isRateLimit(e)) return new GitHubError(`${what}: GitHub's rate limit was hit (${said}). Re-run the job later.`, 'rate-limit', status)
+  if (isRateLimit(e)) {
+    const wait = retryAfterMs(e)
+    const when = wait !== undefined && wait > MAX_RETRY_AFTER_MS ? ` GitHub asks to wait ${Math.ceil(wait / 60_000)} min, longer than this step waits.` : ''
+    return new GitHubError(`${what}: GitHub's rate limit was hit (${said}).${when} Re-run the job later.`, 'rate-limit', status)
+  }
   if (status === 401 || status === 403) return new GitHubError(`${PERMISSION_MESSAGE} (${what}: HTTP ${status}, "${said}")`, 'permission', status)
   if (status === 404) return new GitHubError(`${what}: HTTP 404 (${said}). Check that the repository exists and has issues enabled, and that GITHUB_API_URL points at its API.`, 'not-found', status)
   if (status === 410) return new GitHubError(`${what}: HTTP 410 (${said}). Issues are disabled in this repository: enable them in its settings.`, 'not-found', status)

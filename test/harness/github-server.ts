@@ -42,7 +42,10 @@ export interface Call {
 /** What one injected failure does. */
 export type Fault =
   | { status: 401 | 403 | 404 | 422 | 500 | 502 | 503; message?: string }
+  /** A secondary rate limit: 403 with `retry-after: <seconds>`. */
   | { rateLimit: number }
+  /** The primary limit used up: 403, `x-ratelimit-remaining: 0`, reset in this many seconds. */
+  | { primaryRateLimit: number }
   | { drop: true }
 
 interface QueuedFault {
@@ -186,6 +189,10 @@ export class GitHubServer {
     }
     if (fault && 'rateLimit' in fault) {
       return error(403, 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID TEST.', {}, { 'retry-after': String(fault.rateLimit) })
+    }
+    if (fault && 'primaryRateLimit' in fault) {
+      const reset = String(Math.floor(Date.now() / 1000) + fault.primaryRateLimit)
+      return error(403, 'API rate limit exceeded for installation ID 1.', {}, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset })
     }
     if (fault) {
       const extra = fault.status === 422 ? { errors: [{ resource: 'Issue', code: 'custom', field: 'body', message: 'injected validation failure' }] } : {}
