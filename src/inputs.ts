@@ -35,6 +35,10 @@ export interface Inputs {
   prefetchWheels: PrefetchMode
   wheelsDir: string
   cacheWheels: boolean
+  cacheUv: boolean
+  /** Patterns relative to `workingDirectory`, hashed into uv's cache key. */
+  cacheDependencyGlob: string[]
+  pruneUvCache: boolean
   failOn: Set<Outcome>
 }
 
@@ -274,8 +278,23 @@ function readInputs(): Inputs {
     prefetchWheels: oneOf('prefetch-wheels', read('prefetch-wheels', 'auto').toLowerCase(), ['auto', 'true', 'false'] as const),
     wheelsDir: read('wheels-dir'),
     cacheWheels: bool('cache-wheels', read('cache-wheels', 'true')),
+    cacheUv: bool('cache-uv', read('cache-uv', 'true')),
+    cacheDependencyGlob: dependencyGlob(read('cache-dependency-glob', DEPENDENCY_GLOB_DEFAULT)),
+    pruneUvCache: bool('prune-uv-cache', read('prune-uv-cache', 'false')),
     failOn,
   }
+}
+
+const DEPENDENCY_GLOB_DEFAULT = '**/uv.lock,**/requirements*.txt,**/pyproject.toml'
+
+/** Glob patterns inside `working-directory`: a pattern that climbs out of it would hash the runner's files. */
+function dependencyGlob(value: string): string[] {
+  const patterns = splitList(value)
+  for (const p of patterns) {
+    const bare = p.replace(/^!/, '')
+    if (path.isAbsolute(bare) || bare.split(/[\\/]/).includes('..')) throw bad('cache-dependency-glob', p, "use patterns relative to 'working-directory', without '..', e.g. **/uv.lock")
+  }
+  return patterns
 }
 
 function httpUrl(name: string, value: string): void {

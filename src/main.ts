@@ -6,6 +6,7 @@ import * as path from 'node:path'
 import { loadInputs, type Inputs } from './inputs'
 import { effectiveChannel, isPinned, readPinned, resolveVersion } from './stages/resolve'
 import { installUv } from './stages/uv'
+import { restoreUvCache, saveUvCache } from './stages/uv-cache'
 import { stopCurrentPhase } from './stages/phases'
 import { diffSnapshots, snapshot } from './stages/fixtures'
 import { runCommand, testVersion } from './stages/test-version'
@@ -46,6 +47,7 @@ async function pipeline(inputs: Inputs, state: RunState): Promise<void> {
   state.isPinned = isPinned(state.version, state.pinnedVersion)
 
   state.uv = await stage('Install uv', () => installUv(inputs))
+  state.uvCache = await stage("Restore uv's cache", () => restoreUvCache(inputs, `${state.package}-${state.channel}`, state.version))
 
   const tested = await testVersion(inputs, resolution, state, (wheels) => (state.wheels = wheels))
   state.replay = tested.replay
@@ -56,6 +58,8 @@ async function pipeline(inputs: Inputs, state: RunState): Promise<void> {
     state.record = await runCommand(inputs, state, 'record')
     if (fixtures) state.fixturesChanged = diffSnapshots(before, await snapshot(fixtures), inputs.fixturesPath)
   }
+
+  state.uvCache = await stage("Save uv's cache", () => saveUvCache(inputs, state.uv.path, state.uvCache))
 
   const verdict = classify(state.replay, state.record, state.fixturesChanged.length, {
     replay: inputs.replayTimeoutMs / 60_000,

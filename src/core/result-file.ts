@@ -23,6 +23,7 @@ export function newRunState(identity: { package: string; channel: string }): Run
     fixturesChanged: [],
     uv: { version: '', path: '' },
     wheels: { dir: '', files: [], cacheHit: false },
+    uvCache: { hit: false, dir: '', key: '', restoredKey: '', restoredBytes: 0, savedBytes: 0 },
     startedAt: new Date(),
   }
 }
@@ -53,6 +54,7 @@ export function toResultFile(state: RunState, run: ResultFile['run'], mask: (tex
     fixturesChanged: state.fixturesChanged,
     uv: state.uv,
     wheels: state.wheels,
+    uvCache: state.uvCache,
     run,
     startedAt: iso(state.startedAt),
     finishedAt: iso(finishedAt),
@@ -94,6 +96,7 @@ export function outputsOf(r: ResultFile, resultFile: string, summary: string): R
     'uv-path': r.uv.path,
     'wheels-dir': r.wheels.dir,
     'wheels-cache-hit': String(r.wheels.cacheHit),
+    'uv-cache-hit': String(r.uvCache.hit),
     'result-file': resultFile,
     'slack-payload': JSON.stringify(slackPayload(r, summary)),
     summary,

@@ -1,6 +1,7 @@
 // The job summary of one run: the verdict at a glance, the facts behind it, the log tails folded.
 import type { PhaseReport, ResultFile } from './vocabulary'
 import { EMOJI, SUMMARY_LIMIT, cell, escapeHtml, foldedPre } from './markdown'
+import { formatBytes } from './units'
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 
@@ -8,6 +9,12 @@ function phaseCell(p: PhaseReport): string {
   if (p.result === 'skipped') return 'skipped'
   const exit = p.signal ? `, ${p.signal}` : p.exitCode !== null && p.result === 'failure' ? `, exit ${p.exitCode}` : ''
   return `${p.result} (${seconds(p.durationMs)}${exit})`
+}
+
+function uvCacheCell(c: ResultFile['uvCache']): string {
+  if (!c.key) return 'not kept across runs'
+  const restored = c.hit ? `restored ${formatBytes(c.restoredBytes)}${c.restoredKey === c.key ? '' : ' (fallback)'}` : 'cold (no entry yet)'
+  return c.savedBytes ? `${restored}; saved ${formatBytes(c.savedBytes)}` : restored
 }
 
 function render(r: ResultFile, summary: string, tails: { replay: string; record: string }, note = ''): string {
@@ -22,6 +29,7 @@ function render(r: ResultFile, summary: string, tails: { replay: string; record:
     ['Reason', r.reason],
     ['uv', r.uv.version || '—'],
     ['Wheels', r.wheels.dir ? `${r.wheels.files.length} file(s)${r.wheels.cacheHit ? ', from cache' : ''}` : 'not prefetched'],
+    ['uv cache', uvCacheCell(r.uvCache)],
     ['Fixtures changed', String(r.fixturesChanged.length)],
   ]
   let md = `## ${EMOJI[r.outcome]} ${escapeHtml(summary)}\n\n| | |\n|---|---|\n`

@@ -44,6 +44,8 @@ export interface ResultFile {
   fixturesChanged: FixtureChange[]
   uv: { version: string; path: string }
   wheels: { dir: string; files: string[]; cacheHit: boolean }
+  /** uv's package cache across runs: hit when restored (exact key or fallback), sizes in bytes. */
+  uvCache: { hit: boolean; dir: string; key: string; restoredKey: string; restoredBytes: number; savedBytes: number }
   run: { repository: string; ref: string; sha: string; url: string }
   startedAt: string
   finishedAt: string
