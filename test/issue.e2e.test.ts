@@ -168,6 +168,24 @@ describe('issue sub-action: one leg over several nightly runs', () => {
       assert.deepEqual(numbers(r), { 'llama-stack-dev': 1 })
     }))
 
+  test('an issue closed by hand while failing stays closed; after a pass, a new failure reopens it', () =>
+    withServer(async (gh) => {
+      await runIssue(gh, [v2('incompatible', {}, 1)])
+      Object.assign(gh.issues[0]!, { state: 'closed', state_reason: 'not_planned', closed_at: new Date().toISOString() })
+      const before = gh.writes().length
+      let r = await runIssue(gh, [v2('incompatible', { version: '0.7.2.dev20260424' }, 2)])
+      assert.equal(r.exitCode, 0, r.stdout)
+      assert.equal(gh.writes().length, before, 'not reopened, not commented')
+      assert.equal(gh.issues[0]!.state, 'closed')
+      r = await runIssue(gh, [v2('compatible', {}, 3)])
+      assert.equal(gh.comments.length, 0, 'no comment on a closed issue')
+      assert.match(gh.issues[0]!.body, /^## ✅/m, 'the body says it passes')
+      r = await runIssue(gh, [v2('incompatible', {}, 4)])
+      assert.equal(r.outputs.opened, 'llama-stack-dev')
+      assert.equal(gh.issues.length, 1)
+      assert.equal(gh.issues[0]!.state, 'open')
+    }))
+
   test('close-on-recovery false: one comment, the issue stays open', () =>
     withServer(async (gh) => {
       await runIssue(gh, [v2('incompatible', {}, 1)], { 'close-on-recovery': 'false' })

@@ -32,6 +32,7 @@ function issue(state: 'open' | 'closed', s: IssueState | null, closedDaysAgo = 0
   const body = s ? renderBody(leg('incompatible', { version: s.version }), { since: { date: s.since, version: s.sinceVersion } }, s) : `${legMarker(legName)}\n`
   return { number: 7, title: 't', body, state, closedAt: state === 'closed' ? new Date(NOW.getTime() - closedDaysAgo * DAY).toISOString() : null }
 }
+const recoveredState = (): IssueState => ({ outcome: 'compatible', version: '0.7.2.dev20260422', since: '', sinceVersion: '' })
 const failingState = (version = '0.7.2.dev20260423', outcome = 'incompatible'): IssueState => ({ outcome, version, since: '2026-04-20', sinceVersion: '0.7.2.dev20260420' })
 
 describe('decide', () => {
@@ -50,10 +51,13 @@ describe('decide', () => {
     ['recovered, close-on-recovery false', leg('compatible'), issue('open', failingState()), { closeOnRecovery: false }, 'recovered', /Passing again/],
     ['could not test: the open issue stays as it is', leg('error'), issue('open', failingState()), {}, 'none', null],
     ['not-installable outside open-on: left alone', leg('not-installable'), issue('open', failingState()), {}, 'none', null],
-    ['fails again 2 days after the close: reopen', leg('incompatible'), issue('closed', failingState(), 2), {}, 'reopen', /again with .* reopened \(closed 2 days ago\)/],
-    ['fails again 6.9 days after the close: reopen', leg('incompatible'), issue('closed', failingState(), 6.9), {}, 'reopen', /closed 6 days ago/],
-    ['fails again 7 days after the close: a new issue', leg('incompatible'), issue('closed', failingState(), 7), {}, 'open', null],
-    ['compatible, issue closed: nothing', leg('compatible'), issue('closed', failingState(), 1), {}, 'none', null],
+    ['fails again 2 days after the close: reopen', leg('incompatible'), issue('closed', recoveredState(), 2), {}, 'reopen', /again with .* reopened \(closed 2 days ago\)/],
+    ['fails again 6.9 days after the close: reopen', leg('incompatible'), issue('closed', recoveredState(), 6.9), {}, 'reopen', /closed 6 days ago/],
+    ['fails again 7 days after the close: a new issue', leg('incompatible'), issue('closed', recoveredState(), 7), {}, 'open', null],
+    ['fails again, closed issue without a state marker: reopen', leg('incompatible'), issue('closed', null, 1), {}, 'reopen', /reopened/],
+    ['compatible, issue closed on recovery: nothing', leg('compatible'), issue('closed', recoveredState(), 1), {}, 'none', null],
+    ['closed by hand while failing, still failing: left closed', leg('incompatible'), issue('closed', failingState(), 1), {}, 'none', null],
+    ['closed by hand while failing, now passing: the body learns it, no comment', leg('compatible'), issue('closed', failingState(), 1), {}, 'settle', null],
   ]
   for (const [name, l, existing, o, kind, comment] of rows) {
     test(name, () => {

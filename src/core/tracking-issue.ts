@@ -309,6 +309,8 @@ export type IssueAction =
   | { kind: 'recovered'; number: number; body: string; comment: string }
   | { kind: 'close'; number: number; body: string; comment: string }
   | { kind: 'reopen'; number: number; title: string; body: string; comment: string }
+  /** A closed issue that was closed by hand while failing learns that the leg passes now (no comment). */
+  | { kind: 'settle'; number: number; body: string }
 
 const REOPEN_DAYS = 7
 const DAY_MS = 86_400_000
@@ -337,6 +339,9 @@ export function decide(leg: LegFacts, existing: ExistingIssue | undefined, opts:
     const body = renderBody(leg, { since }, state)
     if (!existing) return { kind: 'open', title, body }
     if (existing.state === 'closed') {
+      // We close only on recovery, so a closed issue that still says "failing" was closed by a
+      // person: reopening it every morning would fight them. It stays closed until a pass.
+      if (prev && opts.openOn.has(prev.outcome)) return { kind: 'none', why: `issue #${existing.number} was closed while failing; it stays closed until the leg passes again` }
       const closedMs = opts.now.getTime() - Date.parse(existing.closedAt ?? '')
       const window = (opts.reopenWithinDays ?? REOPEN_DAYS) * DAY_MS
       if (!(closedMs < window)) return { kind: 'open', title, body: renderBody(leg, { since, previous: existing.number }, state) }
@@ -354,11 +359,15 @@ export function decide(leg: LegFacts, existing: ExistingIssue | undefined, opts:
   if (!RECOVERED.has(leg.outcome)) {
     return { kind: 'none', why: existing?.state === 'open' ? `this run could not test (${leg.outcome}); issue #${existing.number} stays as it is` : `${leg.outcome} is not in open-on` }
   }
-  if (!existing || existing.state === 'closed') return { kind: 'none', why: `${leg.outcome}: nothing to report` }
-  // Recovered, with an open issue.
+  if (!existing) return { kind: 'none', why: `${leg.outcome}: nothing to report` }
   const state: IssueState = { outcome: leg.outcome, version: leg.version, since: '', sinceVersion: '' }
   const until = day(leg.finishedAt) || day(opts.now.toISOString())
   const body = renderBody(leg, { since: { date: '', version: '' }, wasFailing: prev?.since ? `${prev.since} until ${until}` : undefined }, state)
+  if (existing.state === 'closed') {
+    // Closed by hand while failing: record the pass, so the next failure counts as "failing again".
+    return prev && opts.openOn.has(prev.outcome) ? { kind: 'settle', number: existing.number, body } : { kind: 'none', why: `${leg.outcome}: nothing to report` }
+  }
+  // Recovered, with an open issue.
   const words = leg.outcome === 'compatible' ? `Passing again with ${version} since ${runRef(leg)}.` : `No longer failing: ${what(leg.outcome)} with ${version} since ${runRef(leg)} (re-record the fixtures).`
   if (opts.closeOnRecovery) return { kind: 'close', number: existing.number, body, comment: `${emoji(leg.outcome)} ${words} Closing.` }
   if (prev && !opts.openOn.has(prev.outcome) && RECOVERED.has(prev.outcome)) {
