@@ -156,7 +156,7 @@ export class GitHubServer {
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk as Buffer)
     const raw = Buffer.concat(chunks).toString('utf8')
-    let body: unknown = undefined
+    let body: unknown
     try {
       body = raw ? JSON.parse(raw) : undefined
     } catch {
