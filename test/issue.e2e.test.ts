@@ -276,7 +276,8 @@ describe('issue sub-action: failures', () => {
       assert.equal(r.exitCode, 0, r.stdout)
       assert.equal(r.outputs.opened, 'llama-stack-dev')
       assert.equal(gh.issues.length, 1)
-      assert.deepEqual(gh.calls.map((c) => `${c.method} ${c.status}`), ['GET 500', 'GET 200', 'POST 502', 'POST 201'])
+      // Before the second POST, a look whether the first had made the issue after all.
+      assert.deepEqual(gh.calls.map((c) => `${c.method} ${c.status}`), ['GET 500', 'GET 200', 'POST 502', 'GET 200', 'POST 201'])
     }))
 
   test('a dropped connection is retried', () =>
@@ -285,6 +286,18 @@ describe('issue sub-action: failures', () => {
       const r = await runIssue(gh, [v2('incompatible')])
       assert.equal(r.exitCode, 0, r.stdout)
       assert.equal(gh.issues.length, 1)
+    }))
+
+  test('the answer to a create is lost: the retry finds the issue instead of making a second one', () =>
+    withServer(async (gh) => {
+      gh.fail({ dropAfter: true }, { method: 'POST' })
+      const r = await runIssue(gh, [v2('incompatible')])
+      assert.equal(r.exitCode, 0, r.stdout)
+      assert.equal(gh.issues.length, 1, 'no duplicate')
+      assert.equal(gh.calls.filter((c) => c.method === 'POST').length, 1)
+      assert.deepEqual(numbers(r), { 'llama-stack-dev': 1 })
+      assert.equal(r.outputs.opened, 'llama-stack-dev')
+      assert.match(r.stdout, /the previous attempt had gone through/)
     }))
 
   test('a secondary rate limit: retry-after is waited out', () =>

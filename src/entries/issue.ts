@@ -37,7 +37,7 @@ async function apply(client: IssueClient, leg: LegFacts, action: IssueAction, in
       done.lines.push(`${name}: ${leg.outcome}, no change${existing ? ` (#${existing.number})` : ''}`)
       return
     case 'open': {
-      const issue = await client.create({ title: action.title, body: action.body, labels: inputs.labels })
+      const issue = await client.create({ title: action.title, body: action.body, labels: inputs.labels }, (i) => findLegIssue([i], name) !== undefined)
       done.urls.set(issue.number, issue.url)
       done.opened.push(name)
       done.numbers[name] = issue.number

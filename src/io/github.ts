@@ -113,7 +113,8 @@ export interface GitHubClientOptions {
 export interface IssueClient {
   /** Every issue (not pull request) carrying all of `labels`, open or closed. */
   listByLabels(labels: string[]): Promise<Issue[]>
-  create(issue: { title: string; body: string; labels: string[] }): Promise<Issue>
+  /** `sameAs` recognises the new issue, should a lost answer leave it unclear whether it was made. */
+  create(issue: { title: string; body: string; labels: string[] }, sameAs: (i: Issue) => boolean): Promise<Issue>
   edit(number: number, edit: IssueEdit): Promise<Issue>
   comment(number: number, body: string): Promise<void>
 }
@@ -157,11 +158,22 @@ export function githubClient(opts: GitHubClientOptions): IssueClient {
     log: { debug: () => {}, info: () => {}, warn: (m: string) => core.warning(m), error: (m: string) => core.warning(m) },
   })
 
-  /** One call, retried on 5xx, dropped connections and rate limits; `what` names it in messages. */
-  async function call<T>(what: string, route: string, params: Record<string, unknown>): Promise<{ data: T; headers: Record<string, string | undefined> }> {
+  /**
+   * One call, retried on 5xx, dropped connections and rate limits; `what` names it in messages.
+   * `landed` is asked before a retry whether the failed attempt took effect after all (a create
+   * whose answer was lost), so a retry never makes a duplicate.
+   */
+  async function call<T>(what: string, route: string, params: Record<string, unknown>, landed?: () => Promise<T | undefined>): Promise<{ data: T; headers: Record<string, string | undefined> }> {
     const attempts = retries() + 1
     for (let attempt = 1; ; attempt++) {
       try {
+        if (attempt > 1 && landed) {
+          const done = await landed()
+          if (done !== undefined) {
+            core.info(`${what}: the previous attempt had gone through; not repeating it`)
+            return { data: done, headers: {} }
+          }
+        }
         const res = await octokit.request(route, { ...params, request: { signal: AbortSignal.timeout(timeoutMs()) } })
         return { data: res.data as T, headers: res.headers as Record<string, string | undefined> }
       } catch (err) {
@@ -190,9 +202,11 @@ export function githubClient(opts: GitHubClientOptions): IssueClient {
       }
       return issues
     },
-    async create(issue) {
-      const { data } = await call<RawIssue>('creating an issue', 'POST /repos/{owner}/{repo}/issues', { owner, repo, ...issue })
-      return toIssue(data)
+    async create(issue, sameAs) {
+      // Found again among the open issues with the first label, as the caller would find it.
+      const landed = async () => (await this.listByLabels(issue.labels.slice(0, 1))).find((i) => i.state === 'open' && sameAs(i))
+      const { data } = await call<RawIssue | Issue>('creating an issue', 'POST /repos/{owner}/{repo}/issues', { owner, repo, ...issue }, landed)
+      return 'html_url' in data ? toIssue(data) : data
     },
     async edit(number, edit) {
       const body: Record<string, unknown> = { owner, repo, issue_number: number }

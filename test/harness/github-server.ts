@@ -46,7 +46,10 @@ export type Fault =
   | { rateLimit: number }
   /** The primary limit used up: 403, `x-ratelimit-remaining: 0`, reset in this many seconds. */
   | { primaryRateLimit: number }
+  /** The connection ends before an answer: the request was not handled. */
   | { drop: true }
+  /** The request is handled, then the connection ends before the answer: a lost answer. */
+  | { dropAfter: true }
 
 interface QueuedFault {
   fault: Fault
@@ -194,11 +197,19 @@ export class GitHubServer {
       const reset = String(Math.floor(Date.now() / 1000) + fault.primaryRateLimit)
       return error(403, 'API rate limit exceeded for installation ID 1.', {}, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset })
     }
-    if (fault) {
+    if (fault && !('dropAfter' in fault)) {
       const extra = fault.status === 422 ? { errors: [{ resource: 'Issue', code: 'custom', field: 'body', message: 'injected validation failure' }] } : {}
       return error(fault.status, fault.message, extra)
     }
 
+    if (fault && 'dropAfter' in fault) {
+      // Handle it for real, but never let the answer out.
+      const swallow = res.writeHead.bind(res)
+      res.writeHead = ((...args: Parameters<typeof res.writeHead>) => {
+        req.socket.destroy()
+        return swallow(...args)
+      }) as typeof res.writeHead
+    }
     const auth = /^(?:token|bearer) (.+)$/i.exec(call.authorization)?.[1]
     if (auth !== this.token) return error(401)
 
