@@ -260,6 +260,15 @@ describe('issue sub-action: failures', () => {
       assert.equal(gh.comments.length, 1)
     }))
 
+  test('labels dropped by GitHub: the step fails saying why, rather than opening a duplicate each night', () =>
+    withServer(async (gh) => {
+      gh.dropLabels = true
+      const r = await runIssue(gh, [v2('incompatible')])
+      assert.equal(r.exitCode, 1)
+      assert.match(r.stdout, /::error::llama-stack-dev: issue #1 was opened without the label 'compat-sentinel' \(GitHub dropped it\)/)
+      assert.equal(r.outputs.opened, 'llama-stack-dev', 'the issue exists, and the outputs say so')
+    }))
+
   test('a wrong token (401): the permission message', () =>
     withServer(async (gh) => {
       const r = await runIssue(gh, [v2('incompatible')], { 'github-token': 'ghs_not_the_right_token_123456' })

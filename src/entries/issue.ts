@@ -42,6 +42,11 @@ async function apply(client: IssueClient, leg: LegFacts, action: IssueAction, in
       done.opened.push(name)
       done.numbers[name] = issue.number
       done.lines.push(`${name}: ${leg.outcome}, opened #${issue.number}`)
+      // GitHub drops labels a token may not set, silently; without the label the next run would
+      // not find this issue and open another one.
+      if (!issue.labels.includes(inputs.labels[0]!)) {
+        throw new GitHubError(`issue #${issue.number} was opened without the label '${inputs.labels[0]}' (GitHub dropped it), so the next run could not find it: create the label in the repository, or give the token permission to set labels.`, 'invalid', 0)
+      }
       return
     }
     case 'reopen':

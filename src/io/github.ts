@@ -14,6 +14,7 @@ export interface Issue {
   closedAt: string | null
   updatedAt: string
   url: string
+  labels: string[]
 }
 
 export interface IssueEdit {
@@ -127,6 +128,7 @@ interface RawIssue {
   closed_at: string | null
   updated_at: string
   html_url: string
+  labels?: (string | { name?: string })[]
   pull_request?: unknown
 }
 
@@ -138,6 +140,7 @@ const toIssue = (r: RawIssue): Issue => ({
   closedAt: r.closed_at,
   updatedAt: r.updated_at,
   url: r.html_url,
+  labels: (r.labels ?? []).map((l) => (typeof l === 'string' ? l : (l.name ?? ''))),
 })
 
 /** The URL of the next page from a Link header, or undefined on the last page. */

@@ -78,6 +78,8 @@ export class GitHubServer {
   readonly issues: StoredIssue[] = []
   readonly comments: StoredComment[] = []
   readonly calls: Call[] = []
+  /** GitHub drops labels the caller may not set, without an error. */
+  dropLabels = false
   /** Page size when the client does not ask for one (GitHub's default is 30). */
   defaultPerPage = 30
   private faults: QueuedFault[] = []
@@ -220,7 +222,7 @@ export class GitHubServer {
       const b = (body ?? {}) as { title?: string; body?: string; labels?: string[] }
       if (!b.title) return error(422, 'Validation Failed', { errors: [{ resource: 'Issue', code: 'missing_field', field: 'title' }] })
       if ((b.body ?? '').length > BODY_LIMIT) return error(422, 'Validation Failed', { errors: [{ resource: 'Issue', code: 'custom', field: 'body', message: `body is too long (maximum is ${BODY_LIMIT} characters)` }] })
-      const issue = this.seed({ title: b.title, body: b.body ?? '', labels: (b.labels ?? []).map(String), created_at: now, updated_at: now })
+      const issue = this.seed({ title: b.title, body: b.body ?? '', labels: this.dropLabels ? [] : (b.labels ?? []).map(String), created_at: now, updated_at: now })
       return send(201, this.issueJson(issue))
     }
     const one = new RegExp(`^${prefix}/(\\d+)(/comments)?$`).exec(u.pathname)
