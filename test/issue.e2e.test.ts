@@ -320,6 +320,22 @@ describe('issue sub-action: failures', () => {
       assert.match(r.stdout, /retry-after 1 s/)
     }))
 
+  const refusals: [string, Parameters<GitHubServer['fail']>, RegExp][] = [
+    ['404 on listing (repository not visible)', [{ status: 404 }, { method: 'GET' }], /::error::listing the issues labelled compat-sentinel: HTTP 404 \(Not Found\)\. Check that the repository exists, that the token can see it/],
+    ['422 on creating', [{ status: 422 }, { method: 'POST' }], /::error::llama-stack-dev: creating an issue: GitHub refused the request \(HTTP 422, Validation Failed: body: injected validation failure\)/],
+  ]
+  for (const [name, fault, message] of refusals) {
+    test(`${name}: not retried, one message, nothing written`, () =>
+      withServer(async (gh) => {
+        gh.fail(...fault)
+        const r = await runIssue(gh, [v2('incompatible')])
+        assert.equal(r.exitCode, 1)
+        assert.match(r.stdout, message)
+        assert.equal(gh.calls.filter((c) => c.status >= 400).length, 1, 'a refusal is final')
+        assert.equal(gh.issues.length, 0)
+      }))
+  }
+
   test('the primary rate limit used up for an hour: no waiting, one message', () =>
     withServer(async (gh) => {
       gh.fail({ primaryRateLimit: 3600 }, { times: Infinity })
