@@ -4,12 +4,11 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { ROOT, runAction, tempDir, type RunResult } from './harness/action'
+import { ISSUE, runAction, tempDir, type RunResult } from './harness/action'
 import { resultOf } from './harness/results'
 import { GitHubServer } from './harness/github-server'
 import type { ResultFile } from '../src/core/vocabulary'
 
-const ISSUE = path.join(ROOT, 'dist/issue/index.js')
 const ISSUE_OUTPUTS = ['opened', 'updated', 'closed', 'issue-numbers']
 const DAY_MS = 86_400_000
 

@@ -187,6 +187,7 @@ describe('bodies', () => {
     assert.equal(decisiveLine(leg('incompatible', { record: { result: 'failure', exitCode: 1, durationMs: 1, logTail: 'collected 3\nFAILED test_chat\n1 failed, 2 passed\nmake: *** done' } })), '1 failed, 2 passed')
     assert.equal(decisiveLine(leg('incompatible', { replay: { result: 'failure', exitCode: 1, durationMs: 1, logTail: 'ok\nboom' }, record: { result: 'skipped', exitCode: null, durationMs: 0, logTail: '' } })), 'boom', 'the replay when record did not run')
     assert.equal(decisiveLine(leg('incompatible', { record: { result: 'failure', exitCode: 1, durationMs: 1, logTail: 'Traceback\nKeyError: choices\nexit' } })), 'KeyError: choices')
+    assert.equal(decisiveLine(leg('incompatible', { record: { result: 'failure', exitCode: 2, durationMs: 1, logTail: "PASS a\nFAIL test_reply: no 'reply' in ['answer']\nmake: *** [Makefile:12: record] Error 1" } })), "FAIL test_reply: no 'reply' in ['answer']", "make's own line says less")
     assert.equal(decisiveLine(leg('compatible')), '')
   })
   test('huge tails: under the cap, verdict and markers kept, ends of the tails kept', () => {

@@ -170,10 +170,13 @@ function phaseText(p: PhaseReport): string {
 export function decisiveLine(leg: LegFacts): string {
   const failing = [leg.record, leg.replay, leg.install].find((p) => p && p.result !== 'skipped' && p.result !== 'success' && p.logTail)
   if (!failing) return ''
-  const lines = failing.logTail.split('\n').map((l) => l.trim()).filter(Boolean)
+  const all = failing.logTail.split('\n').map((l) => l.trim()).filter(Boolean)
+  // What wrappers print after the real failure says only that something failed.
+  const wrapper = /^(make(\[\d+\])?: \*\*\*|npm (ERR!|error)|error Command failed|Error: Process completed with exit code)/i
+  const lines = all.some((l) => !wrapper.test(l)) ? all.filter((l) => !wrapper.test(l)) : all
   const last = (re: RegExp) => [...lines].reverse().find((l) => re.test(l))
   // An exception with its message (pytest's `E   KeyError: ...`) says more than a count of failures.
-  const line = last(/\w*(Error|Exception)\b:|^E\s{2,}\S|\b(panic|fatal)\b/i) ?? last(/(error|exception|failed|failure|traceback|assert)/i) ?? lines.at(-1) ?? ''
+  const line = last(/\w*(Error|Exception)\b:|^E\s{2,}\S|\b(panic|fatal)\b/i) ?? last(/(error|exception|failed|failure|traceback|assert|\bFAIL\b)/i) ?? lines.at(-1) ?? ''
   return line.length > 500 ? `${line.slice(0, 500)}…` : line
 }
 
