@@ -44,7 +44,8 @@ async function apply(client: IssueClient, leg: LegFacts, action: IssueAction, in
       done.lines.push(`${name}: ${leg.outcome}, opened #${issue.number}`)
       // GitHub drops labels a token may not set, silently; without the label the next run would
       // not find this issue and open another one.
-      if (!issue.labels.includes(inputs.labels[0]!)) {
+      // (Label names compare without case on GitHub: an existing `Compat-Sentinel` is applied as is.)
+      if (!issue.labels.some((l) => l.toLowerCase() === inputs.labels[0]!.toLowerCase())) {
         throw new GitHubError(`issue #${issue.number} was opened without the label '${inputs.labels[0]}' (GitHub dropped it), so the next run could not find it: create the label in the repository, or give the token permission to set labels.`, 'invalid', 0)
       }
       return
