@@ -215,6 +215,17 @@ describe('issue sub-action: several legs, finding issues again', () => {
       assert.equal(gh.issues.find((i) => i.number === byLeg['llama-stack-dev'])!.state, 'open')
     }))
 
+  test('several labels: all are put on the issue, the first finds it again', () =>
+    withServer(async (gh) => {
+      await runIssue(gh, [v2('incompatible', {}, 1)], { labels: 'upstream-nightly, needs-triage' })
+      assert.deepEqual(gh.issues[0]!.labels, ['upstream-nightly', 'needs-triage'])
+      gh.issues[0]!.labels = ['upstream-nightly'] // someone triaged it
+      const r = await runIssue(gh, [v2('incompatible', {}, 2)], { labels: 'upstream-nightly, needs-triage' })
+      assert.equal(r.outputs.updated, 'llama-stack-dev')
+      assert.equal(gh.issues.length, 1)
+      assert.ok(gh.calls.some((c) => c.method === 'GET' && /labels=upstream-nightly&/.test(c.path)))
+    }))
+
   test('the issue is found on a later page among many labelled issues; pull requests are ignored', () =>
     withServer(async (gh) => {
       await runIssue(gh, [v2('incompatible', {}, 1)])

@@ -256,14 +256,14 @@ export class GitHubServer {
     error(404)
   }
 
-  /** GET /repos/{owner}/{repo}/issues: filtered by every label given (as GitHub does), newest first. */
+  /** GET /repos/{owner}/{repo}/issues: filtered by every label given, ignoring case (as GitHub does), newest first. */
   private list(u: URL, send: (status: number, value: unknown, headers?: Record<string, string>) => void): void {
     const labels = (u.searchParams.get('labels') ?? '').split(',').map((s) => s.trim()).filter(Boolean)
     const state = u.searchParams.get('state') ?? 'open'
     const perPage = Math.min(Number(u.searchParams.get('per_page')) || this.defaultPerPage, 100)
     const page = Math.max(Number(u.searchParams.get('page')) || 1, 1)
     const matching = this.issues
-      .filter((i) => (state === 'all' || i.state === state) && labels.every((l) => i.labels.includes(l)))
+      .filter((i) => (state === 'all' || i.state === state) && labels.every((l) => i.labels.some((x) => x.toLowerCase() === l.toLowerCase())))
       .sort((a, b) => b.number - a.number)
     const pages = Math.max(Math.ceil(matching.length / perPage), 1)
     const link = (p: number, rel: string) => {
