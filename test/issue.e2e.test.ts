@@ -7,36 +7,24 @@ import * as path from 'node:path'
 import { ISSUE, runAction, tempDir, type RunResult } from './harness/action'
 import { resultOf } from './harness/results'
 import { GitHubServer } from './harness/github-server'
-import type { ResultFile } from '../src/core/vocabulary'
+import type { History, Outcome, ResultFile } from '../src/core/vocabulary'
 
 const ISSUE_OUTPUTS = ['opened', 'updated', 'closed', 'issue-numbers']
 const DAY_MS = 86_400_000
 
-type AnyResult = Omit<ResultFile, 'schema' | 'outcome'> & { schema: string; outcome: string; [k: string]: unknown }
+/** A result file as the action writes it (v2), run `run` of a nightly series. */
+function v2(outcome: Outcome, over: Partial<ResultFile> = {}, run = 1): ResultFile {
+  return resultOf(outcome, { run: { repository: 'org/repo', ref: 'refs/heads/main', sha: 'abc', url: `https://github.com/org/repo/actions/runs/${run}` }, ...over })
+}
 
-/** A v2 result file as the action writes it, run `run` of a nightly series. */
-function v2(outcome: ResultFile['outcome'] | 'not-installable', over: Partial<AnyResult> = {}, run = 1): AnyResult {
-  const base = resultOf(outcome === 'not-installable' ? 'error' : outcome) as AnyResult
-  return {
-    ...base,
-    schema: 'compat-sentinel/result@2',
-    outcome,
-    leg: `${base.package}-${base.channel}`,
-    flaky: false,
-    install: { result: 'skipped', exitCode: null, durationMs: 0, logTail: '' },
-    build: { sha256: '', uploadTime: '' },
-    history: { available: false, previousOutcome: '', previousVersion: '', statusChanged: false, failingSince: null, lastGoodVersion: '', firstBadVersion: '', notify: false, recent: [] },
-    bisect: null,
-    fixtureDiff: null,
-    fixturesPatch: '',
-    provenance: { status: '', publisher: '', detail: '' },
-    run: { repository: 'org/repo', ref: 'refs/heads/main', sha: 'abc', url: `https://github.com/org/repo/actions/runs/${run}` },
-    ...over,
-  }
+/** The same leg as an older action wrote it: schema @1, none of the @2 fields. */
+function v1(outcome: Outcome, run = 1): Record<string, unknown> {
+  const { leg, flaky, install, build, history, bisect, fixtureDiff, fixturesPatch, provenance, uvCache, ...rest } = v2(outcome, {}, run)
+  return { ...rest, schema: 'compat-sentinel/result@1' }
 }
 
 /** One run of the issue step over these result files. */
-async function runIssue(gh: GitHubServer, legs: (AnyResult | ResultFile)[], inputs: Record<string, string> = {}, env: Record<string, string> = {}): Promise<RunResult> {
+async function runIssue(gh: GitHubServer, legs: (ResultFile | Record<string, unknown>)[], inputs: Record<string, string> = {}, env: Record<string, string> = {}): Promise<RunResult> {
   const workspace = tempDir('cs-issue-')
   legs.forEach((leg, i) => {
     const file = path.join(workspace, `artifacts/leg-${i}/compat-sentinel-result-${leg.package}-${leg.channel}.json`)
@@ -66,7 +54,7 @@ describe('issue sub-action: one leg over several nightly runs', () => {
     withServer(async (gh) => {
       const leg = 'llama-stack-dev'
       // 1. First failure (a v1 file: the leg defaults to <package>-<channel>).
-      let r = await runIssue(gh, [resultOf('incompatible', { run: { repository: 'org/repo', ref: '', sha: '', url: 'https://github.com/org/repo/actions/runs/1' } })])
+      let r = await runIssue(gh, [v1('incompatible', 1)])
       assert.equal(r.exitCode, 0, r.stdout)
       assert.equal(r.outputs.opened, leg)
       assert.equal(r.outputs.updated, '')
@@ -140,7 +128,7 @@ describe('issue sub-action: one leg over several nightly runs', () => {
 
   test('the run history decides "failing since", last good and first bad; an outcome change is commented', () =>
     withServer(async (gh) => {
-      const history = { available: true, previousOutcome: 'incompatible', previousVersion: '0.7.2.dev20260421', statusChanged: false, failingSince: { date: '2026-04-21T06:30:00Z', version: '0.7.2.dev20260421', runs: 3 }, lastGoodVersion: '0.7.2.dev20260420', firstBadVersion: '0.7.2.dev20260421', notify: false, recent: [] }
+      const history: History = { available: true, previousOutcome: 'incompatible', previousVersion: '0.7.2.dev20260421', statusChanged: false, failingSince: { date: '2026-04-21T06:30:00Z', version: '0.7.2.dev20260421', runs: 3 }, lastGoodVersion: '0.7.2.dev20260420', firstBadVersion: '0.7.2.dev20260421', notify: false, recent: [] }
       let r = await runIssue(gh, [v2('incompatible', { history }, 1)], { 'open-on': 'incompatible,error', 'title-template': '[{leg}] {outcome} on {version}, last good {last_good}, first bad {first_bad}' })
       assert.equal(r.exitCode, 0, r.stdout)
       const issue = gh.issues[0]!
@@ -201,7 +189,7 @@ describe('issue sub-action: one leg over several nightly runs', () => {
 describe('issue sub-action: several legs, finding issues again', () => {
   test('two legs get two issues; only the one that recovers is closed', () =>
     withServer(async (gh) => {
-      const stable = (o: ResultFile['outcome'], run: number) => v2(o, { channel: 'stable', leg: 'llama-stack-stable', version: '0.7.1' }, run)
+      const stable = (o: Outcome, run: number) => v2(o, { channel: 'stable', leg: 'llama-stack-stable', version: '0.7.1' }, run)
       let r = await runIssue(gh, [stable('incompatible', 1), v2('incompatible', {}, 1)])
       assert.equal(r.exitCode, 0, r.stdout)
       assert.deepEqual(r.outputs.opened!.split(',').sort(), ['llama-stack-dev', 'llama-stack-stable'])

@@ -6,7 +6,7 @@ import {
   DEFAULT_TITLE_TEMPLATE,
   capMarkdown,
   decide,
-  decisiveLine,
+  failingLine,
   findLegIssue,
   legFacts,
   legMarker,
@@ -14,18 +14,20 @@ import {
   renderBody,
   renderTitle,
   unknownPlaceholders,
-  type AnyResult,
   type ExistingIssue,
   type IssueOptions,
   type IssueState,
 } from '../src/core/tracking-issue'
 import { resultOf } from './harness/results'
-import type { Outcome } from '../src/core/vocabulary'
+import type { Outcome, ResultFile } from '../src/core/vocabulary'
+import { parseResultFile } from '../src/core/result-file'
+import { noHistory } from '../src/core/history'
 
 const NOW = new Date('2026-04-30T07:00:00Z')
 const DAY = 86_400_000
 const opts = (over: Partial<IssueOptions> = {}): IssueOptions => ({ openOn: new Set(['incompatible']), closeOnRecovery: true, titleTemplate: DEFAULT_TITLE_TEMPLATE, now: NOW, ...over })
-const leg = (outcome: Outcome | 'not-installable', over: Partial<AnyResult> = {}) => legFacts({ ...(resultOf(outcome === 'not-installable' ? 'error' : outcome) as AnyResult), outcome, ...over })
+const leg = (outcome: Outcome, over: Partial<ResultFile> = {}) => legFacts(resultOf(outcome, over))
+const withHistory = (h: Partial<ResultFile['history']>): ResultFile['history'] => ({ ...noHistory(), available: true, ...h })
 
 /** An issue as a previous run left it. */
 function issue(state: 'open' | 'closed', s: IssueState | null, closedDaysAgo = 0, legName = 'llama-stack-dev'): ExistingIssue {
@@ -74,7 +76,7 @@ describe('decide', () => {
   })
 
   test('the run history wins over what the issue remembered', () => {
-    const history = { available: true, failingSince: { date: '2026-04-18T06:30:00Z', version: '0.7.2.dev20260418', runs: 5 }, lastGoodVersion: '0.7.2.dev20260417', firstBadVersion: '0.7.2.dev20260418' }
+    const history = withHistory({ failingSince: { date: '2026-04-18T06:30:00Z', version: '0.7.2.dev20260418', runs: 5 }, lastGoodVersion: '0.7.2.dev20260417', firstBadVersion: '0.7.2.dev20260418' })
     const a = decide(leg('incompatible', { history }), issue('open', failingState()), opts())
     assert.equal((a as { title: string }).title, 'llama-stack dev: incompatible since 2026-04-18')
     assert.match((a as { body: string }).body, /\| Failing since \| 2026-04-18 \(0\.7\.2\.dev20260418, 5 runs\) \|/)
@@ -94,29 +96,36 @@ describe('decide', () => {
   })
 })
 
-describe('v1 and v2 result files', () => {
+describe('v1 and v2 result files, through the shared reader', () => {
+  const read = (data: unknown) => {
+    const parsed = parseResultFile(JSON.parse(JSON.stringify(data)))
+    assert.ok(parsed.ok)
+    return legFacts(parsed.result)
+  }
   test('a v1 file: leg <package>-<channel>, no history', () => {
-    const f = legFacts(resultOf('incompatible') as AnyResult)
+    const { leg: _leg, history: _h, install: _i, bisect: _b, ...v1 } = resultOf('incompatible')
+    const f = read({ ...v1, schema: 'compat-sentinel/result@1' })
     assert.equal(f.leg, 'llama-stack-dev')
     assert.equal(f.failingSince, null)
     assert.equal(f.lastGoodVersion, '')
     assert.equal(f.install, null)
   })
   test('a v2 file: its leg, history and bisect', () => {
-    const f = legFacts({
-      ...(resultOf('incompatible') as AnyResult),
-      schema: 'compat-sentinel/result@2',
-      leg: 'nightly-macos',
-      history: { available: true, failingSince: { date: '2026-04-21', version: 'b', runs: 2 }, lastGoodVersion: 'a', firstBadVersion: 'b' },
-      bisect: { firstBadVersion: 'b2', lastGoodVersion: 'a2', compareUrl: 'https://github.com/o/r/compare/a2...b2' },
-    })
+    const f = read(
+      resultOf('incompatible', {
+        leg: 'nightly-macos',
+        history: withHistory({ failingSince: { date: '2026-04-21', version: 'b', runs: 2 }, lastGoodVersion: 'a', firstBadVersion: 'b' }),
+        bisect: { exact: true, firstBadVersion: 'b2', lastGoodVersion: 'a2', compareUrl: 'https://github.com/o/r/compare/a2...b2', note: '', probes: [] },
+      }),
+    )
     assert.equal(f.leg, 'nightly-macos')
     assert.equal(f.firstBadVersion, 'b2', 'the bisection is more exact than the history')
     assert.equal(f.lastGoodVersion, 'a2')
+    assert.equal(f.compareUrl, 'https://github.com/o/r/compare/a2...b2')
     assert.deepEqual(f.failingSince, { date: '2026-04-21', version: 'b', runs: 2 })
   })
   test('history that is not available is ignored', () => {
-    const f = legFacts({ ...(resultOf('incompatible') as AnyResult), history: { available: false, failingSince: { date: 'x', version: 'y', runs: 1 }, lastGoodVersion: 'z', firstBadVersion: 'w' } })
+    const f = read(resultOf('incompatible', { history: { ...withHistory({ failingSince: { date: 'x', version: 'y', runs: 1 }, lastGoodVersion: 'z' }), available: false } }))
     assert.equal(f.failingSince, null)
     assert.equal(f.lastGoodVersion, '')
   })
@@ -135,7 +144,7 @@ describe('finding the leg issue', () => {
 })
 
 describe('titles', () => {
-  const l = leg('incompatible', { history: { available: true, failingSince: null, lastGoodVersion: '0.7.1', firstBadVersion: '0.7.2.dev1' } })
+  const l = leg('incompatible', { history: withHistory({ lastGoodVersion: '0.7.1', firstBadVersion: '0.7.2.dev1' }) })
   const rows: [string, string][] = [
     [DEFAULT_TITLE_TEMPLATE, 'llama-stack dev: incompatible since 2026-04-20'],
     ['{leg}: {outcome} on {version}', 'llama-stack-dev: incompatible on 0.7.2.dev20260423'],
@@ -182,19 +191,21 @@ describe('bodies', () => {
     assert.match(body, /\| Reason \| x &#124; y &lt;b&gt; \|/)
     assert.equal(findLegIssue([{ number: 1, title: '', body, state: 'open', closedAt: null }], 'other'), undefined, 'a log line cannot claim another leg')
   })
-  test('the decisive line: the last line naming an error in the failing phase', () => {
-    assert.equal(decisiveLine(leg('incompatible', { record: { result: 'failure', exitCode: 1, durationMs: 1, logTail: 'collected 3\nE   KeyError: choices\nFAILED test_chat - Key\n1 failed, 2 passed' } })), 'E   KeyError: choices')
-    assert.equal(decisiveLine(leg('incompatible', { record: { result: 'failure', exitCode: 1, durationMs: 1, logTail: 'collected 3\nFAILED test_chat\n1 failed, 2 passed\nmake: *** done' } })), '1 failed, 2 passed')
-    assert.equal(decisiveLine(leg('incompatible', { replay: { result: 'failure', exitCode: 1, durationMs: 1, logTail: 'ok\nboom' }, record: { result: 'skipped', exitCode: null, durationMs: 0, logTail: '' } })), 'boom', 'the replay when record did not run')
-    assert.equal(decisiveLine(leg('incompatible', { record: { result: 'failure', exitCode: 1, durationMs: 1, logTail: 'Traceback\nKeyError: choices\nexit' } })), 'KeyError: choices')
-    assert.equal(decisiveLine(leg('incompatible', { record: { result: 'failure', exitCode: 2, durationMs: 1, logTail: "PASS a\nFAIL test_reply: no 'reply' in ['answer']\nmake: *** [Makefile:12: record] Error 1" } })), "FAIL test_reply: no 'reply' in ['answer']", "make's own line says less")
-    assert.equal(decisiveLine(leg('compatible')), '')
+  test('the decisive line: of the phase that failed last, shown unless the reason quotes it', () => {
+    const rec = (logTail: string) => leg('incompatible', { record: { result: 'failure', exitCode: 1, durationMs: 1, logTail } })
+    assert.equal(failingLine(rec('collected 3\nE   KeyError: choices\nFAILED test_chat - KeyError: choices\n1 failed, 2 passed')), 'FAILED test_chat - KeyError: choices')
+    assert.equal(failingLine(rec("PASS a\nFAIL test_reply: no 'reply' in ['answer']\nmake: *** [Makefile:12: record] Error 1")), "FAIL test_reply: no 'reply' in ['answer']", "make's own line says less")
+    assert.equal(failingLine(leg('incompatible', { replay: { result: 'failure', exitCode: 1, durationMs: 1, logTail: 'ok\nRuntimeError: boom' }, record: { result: 'skipped', exitCode: null, durationMs: 0, logTail: '' } })), 'RuntimeError: boom', 'the replay when record did not run')
+    assert.equal(failingLine(leg('compatible')), '')
+    const quoted = leg('incompatible', { reason: "replay failed (exit 2); record failed (exit 1): KeyError: 'choices'" })
+    assert.doesNotMatch(renderBody(quoted, { since: { date: '', version: '' } }, failingState()), /Decisive line/)
+    assert.match(renderBody(leg('incompatible'), { since: { date: '', version: '' } }, failingState()), /\*\*Decisive line\*\*\n\n<pre>KeyError: 'choices'<\/pre>/)
   })
   test('huge tails: under the cap, verdict and markers kept, ends of the tails kept', () => {
     const tail = `${'log line\n'.repeat(20_000)}THE END`
     const body = renderBody(leg('incompatible', { replay: { result: 'failure', exitCode: 1, durationMs: 1, logTail: tail }, record: { result: 'failure', exitCode: 1, durationMs: 1, logTail: tail } }), { since: { date: '2026-04-20', version: '' } }, failingState())
     assert.ok(body.length <= BODY_LIMIT, `${body.length}`)
-    assert.equal(body.match(/THE END/g)?.length, 3, 'in both tails and as the decisive line')
+    assert.equal(body.match(/THE END/g)?.length, 2, 'in both tails')
     assert.match(body, /^## ❌/)
     assert.ok(body.endsWith(`${legMarker('llama-stack-dev')}\n<!-- compat-sentinel:state ${JSON.stringify(failingState())} -->\n`))
   })

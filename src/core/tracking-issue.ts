@@ -4,33 +4,20 @@
 //
 // The issue remembers what it last said in a hidden state marker, so a comment is added only
 // when the outcome or the tested version really changed, even when the run history is off.
-import type { FixtureChange, PhaseReport, ResultFile } from './vocabulary'
+import type { FixtureChange, Outcome, PhaseReport, ResultFile } from './vocabulary'
 import { EMOJI, cell, escapeHtml, foldedPre } from './markdown'
+import { decisiveLine } from './log-lines'
 
-/** The v2 fields this module reads; a v1 file has none of them (defaults below). */
-export interface ResultV2Fields {
-  leg: string
-  install: PhaseReport
-  history: {
-    available: boolean
-    failingSince: { date: string; version: string; runs: number } | null
-    lastGoodVersion: string
-    firstBadVersion: string
-  }
-  bisect: null | { firstBadVersion: string; lastGoodVersion: string; compareUrl: string }
-}
-
-export type AnyResult = Omit<ResultFile, 'schema' | 'outcome'> & { schema: string; outcome: string } & Partial<ResultV2Fields>
-
-/** What the issue shows about one leg, whichever schema the result file had. */
+/** What the issue shows about one leg (a result file of either schema, as the reader returns it). */
 export interface LegFacts {
   leg: string
   package: string
   channel: string
-  outcome: string
+  outcome: Outcome
   version: string
   pinnedVersion: string
   reason: string
+  /** The install-command phase, null when there was none. */
   install: PhaseReport | null
   replay: PhaseReport
   record: PhaseReport
@@ -44,27 +31,28 @@ export interface LegFacts {
   finishedAt: string
 }
 
-export function legFacts(r: AnyResult): LegFacts {
-  const h = r.history?.available ? r.history : undefined
+export function legFacts(r: ResultFile): LegFacts {
+  // An @1 file, or a run with `history: false`, has no memory: its fields are defaults then.
+  const h = r.history.available ? r.history : undefined
   return {
-    // The v2 default for a leg without the `leg` input; a v1 file knows nothing better.
-    leg: r.leg || `${r.package || 'unknown'}-${r.channel || 'unknown'}`,
+    leg: r.leg,
     package: r.package,
     channel: r.channel,
     outcome: r.outcome,
     version: r.version,
     pinnedVersion: r.pinnedVersion,
     reason: r.reason,
-    install: r.install && r.install.result !== 'skipped' ? r.install : null,
+    install: r.install.result !== 'skipped' ? r.install : null,
     replay: r.replay,
     record: r.record,
-    fixturesChanged: r.fixturesChanged ?? [],
+    fixturesChanged: r.fixturesChanged,
     failingSince: h?.failingSince ?? null,
+    // A bisection names the exact builds; the history only the runs it saw.
     lastGoodVersion: r.bisect?.lastGoodVersion || h?.lastGoodVersion || '',
     firstBadVersion: r.bisect?.firstBadVersion || h?.firstBadVersion || '',
     compareUrl: r.bisect?.compareUrl ?? '',
-    runUrl: r.run?.url ?? '',
-    finishedAt: r.finishedAt || r.startedAt || '',
+    runUrl: r.run.url,
+    finishedAt: r.finishedAt || r.startedAt,
   }
 }
 
@@ -156,7 +144,7 @@ export function renderTitle(template: string, leg: LegFacts, since: { date: stri
 /** Our own cap; GitHub refuses bodies over 65,536 characters. */
 export const BODY_LIMIT = 60_000
 
-const emoji = (outcome: string) => (EMOJI as Record<string, string>)[outcome] ?? '🚧'
+const emoji = (outcome: string) => EMOJI[outcome as Outcome] ?? '❔'
 const day = (iso: string) => (/^\d{4}-\d{2}-\d{2}/.exec(iso)?.[0] ?? '')
 const orDash = (s: string) => s || '—'
 
@@ -166,18 +154,10 @@ function phaseText(p: PhaseReport): string {
   return `${p.result}${exit}`
 }
 
-/** The line of the failing log that says the most: the last exception message, else the last line naming a failure, else the last line. */
-export function decisiveLine(leg: LegFacts): string {
-  const failing = [leg.record, leg.replay, leg.install].find((p) => p && p.result !== 'skipped' && p.result !== 'success' && p.logTail)
-  if (!failing) return ''
-  const all = failing.logTail.split('\n').map((l) => l.trim()).filter(Boolean)
-  // What wrappers print after the real failure says only that something failed.
-  const wrapper = /^(make(\[\d+\])?: \*\*\*|npm (ERR!|error)|error Command failed|Error: Process completed with exit code)/i
-  const lines = all.some((l) => !wrapper.test(l)) ? all.filter((l) => !wrapper.test(l)) : all
-  const last = (re: RegExp) => [...lines].reverse().find((l) => re.test(l))
-  // An exception with its message (pytest's `E   KeyError: ...`) says more than a count of failures.
-  const line = last(/\w*(Error|Exception)\b:|^E\s{2,}\S|\b(panic|fatal)\b/i) ?? last(/(error|exception|failed|failure|traceback|assert|\bFAIL\b)/i) ?? lines.at(-1) ?? ''
-  return line.length > 500 ? `${line.slice(0, 500)}…` : line
+/** The decisive line of the phase that failed last (record, else replay, else install); '' when none. */
+export function failingLine(leg: LegFacts): string {
+  const failed = [leg.record, leg.replay, leg.install].find((p) => p && (p.result === 'failure' || p.result === 'timeout') && p.logTail)
+  return failed ? decisiveLine(failed.logTail) : ''
 }
 
 interface BodyParts {
@@ -221,8 +201,9 @@ function renderContent(leg: LegFacts, view: BodyView, p: BodyParts): string {
   ]
   md += `| | |\n|---|---|\n${rows.map(([k, v]) => `| ${k} | ${cell(v)} |`).join('\n')}\n\n`
   if (leg.compareUrl) md += `[Changes between the last good and the first bad version](${encodeURI(leg.compareUrl)})\n\n`
-  const decisive = decisiveLine(leg)
-  if (decisive) md += `**Decisive line**\n\n<pre>${escapeHtml(decisive)}</pre>\n\n`
+  // The reason often quotes it already (classify puts it there); then once is enough.
+  const decisive = failingLine(leg)
+  if (decisive && !leg.reason.includes(decisive)) md += `**Decisive line**\n\n<pre>${escapeHtml(decisive)}</pre>\n\n`
   if (p.tails.install) md += foldedPre('Install log (tail)', p.tails.install) + '\n'
   if (p.tails.replay) md += foldedPre('Replay log (tail)', p.tails.replay) + '\n'
   if (p.tails.record) md += foldedPre('Record log (tail)', p.tails.record) + '\n'

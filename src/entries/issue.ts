@@ -9,7 +9,7 @@ import { registerSecrets, mask } from '../io/secrets'
 import { UserError } from '../core/vocabulary'
 import { escapeHtml } from '../core/markdown'
 import { stage } from '../stages/stage'
-import { decide, findLegIssue, legFacts, type AnyResult, type IssueAction, type LegFacts } from '../core/tracking-issue'
+import { decide, findLegIssue, legFacts, type IssueAction, type LegFacts } from '../core/tracking-issue'
 import { GitHubError, githubClient, type Issue, type IssueClient } from '../io/github'
 
 interface Done {
@@ -106,7 +106,7 @@ export async function runIssue(): Promise<void> {
   try {
     const inputs = await stage('Inputs', async () => loadIssueInputs())
     const legs = await stage('Result files', async () => {
-      const facts = (await readResultFiles(inputs.results)).map((l) => legFacts(l as unknown as AnyResult))
+      const facts = (await readResultFiles(inputs.results)).map(legFacts)
       const seen = new Set<string>()
       for (const f of facts) {
         if (seen.has(f.leg)) throw new UserError(`Two result files are for leg '${f.leg}': give each matrix leg its own 'leg' input, or narrow 'results'.`)
