@@ -192,7 +192,7 @@ export interface IssueInputs {
 }
 
 /** Outcomes an issue can be opened for: every one but `compatible`. */
-const ISSUE_OUTCOMES = ['incompatible', 'error', 'not-installable', 'needs-recording']
+const ISSUE_OUTCOMES: string[] = OUTCOMES.filter((o) => o !== 'compatible')
 
 /** The inputs of the issue sub-action (issue/action.yml), and the runner context it needs. */
 export function loadIssueInputs(): IssueInputs {

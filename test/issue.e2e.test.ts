@@ -358,6 +358,7 @@ describe('issue sub-action: failures', () => {
     ['an unknown placeholder', { 'title-template': '{package} {when}' }, /Input 'title-template'.*unknown: \{when\}/],
     ['a bad close-on-recovery', { 'close-on-recovery': 'maybe' }, /Input 'close-on-recovery' has the value 'maybe'/],
     ['no result files', { results: 'nothing/*.json' }, /No result files match "nothing\/\*\.json"/],
+    ['an empty github-token', { 'github-token': '' }, /Input 'github-token' is empty: leave it at its default/],
   ]
   for (const [name, inputs, message] of badInputs) {
     test(`${name}: step failed with one message, every output set, nothing asked of GitHub`, () =>
