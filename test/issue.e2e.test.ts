@@ -203,6 +203,21 @@ describe('issue sub-action: several legs, finding issues again', () => {
       assert.equal(gh.issues.find((i) => i.number === byLeg['llama-stack-dev'])!.state, 'open')
     }))
 
+  test('GitHub Enterprise Server: the API under /api/v3, from GITHUB_API_URL', async () => {
+    const gh = await new GitHubServer(undefined, undefined, '/api/v3').start()
+    try {
+      assert.match(gh.url, /\/api\/v3$/)
+      await runIssue(gh, [v2('incompatible', {}, 1)])
+      const r = await runIssue(gh, [v2('incompatible', { version: '0.7.2.dev20260424' }, 2)])
+      assert.equal(r.exitCode, 0, r.stdout)
+      assert.equal(r.outputs.updated, 'llama-stack-dev')
+      assert.equal(gh.comments.length, 1)
+      assert.ok(gh.calls.every((c) => c.path.startsWith('/api/v3/repos/org/repo/issues')), JSON.stringify(gh.calls.map((c) => c.path)))
+    } finally {
+      await gh.close()
+    }
+  })
+
   test('several labels: all are put on the issue, the first finds it again', () =>
     withServer(async (gh) => {
       await runIssue(gh, [v2('incompatible', {}, 1)], { labels: 'upstream-nightly, needs-triage' })

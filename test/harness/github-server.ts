@@ -88,11 +88,13 @@ export class GitHubServer {
   constructor(
     readonly token = 'ghs_testtoken0123456789abcdefghijklmnop',
     readonly repository = 'org/repo',
+    /** Where the API lives on the host: '' as on api.github.com, `/api/v3` as on GitHub Enterprise Server. */
+    readonly apiPath = '',
   ) {}
 
   async start(): Promise<this> {
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r))
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}${this.apiPath}`
     return this
   }
 
@@ -186,7 +188,10 @@ export class GitHubServer {
       send(status, { message, ...extra, documentation_url: DOCS, status: String(status) }, headers)
 
     const u = new URL(call.path, this.url)
-    const fault = this.takeFault(method, u.pathname)
+    if (!u.pathname.startsWith(`${this.apiPath}/`)) return error(404)
+    // Routes below are matched without the API's own path.
+    const route = u.pathname.slice(this.apiPath.length)
+    const fault = this.takeFault(method, route)
     if (fault && 'drop' in fault) {
       // The connection ends without an answer, as when a proxy or load balancer gives up.
       req.socket.destroy()
@@ -217,15 +222,15 @@ export class GitHubServer {
 
     const prefix = `/repos/${this.repository}/issues`
     const now = new Date().toISOString()
-    if (method === 'GET' && u.pathname === prefix) return this.list(u, send)
-    if (method === 'POST' && u.pathname === prefix) {
+    if (method === 'GET' && route === prefix) return this.list(u, send)
+    if (method === 'POST' && route === prefix) {
       const b = (body ?? {}) as { title?: string; body?: string; labels?: string[] }
       if (!b.title) return error(422, 'Validation Failed', { errors: [{ resource: 'Issue', code: 'missing_field', field: 'title' }] })
       if ((b.body ?? '').length > BODY_LIMIT) return error(422, 'Validation Failed', { errors: [{ resource: 'Issue', code: 'custom', field: 'body', message: `body is too long (maximum is ${BODY_LIMIT} characters)` }] })
       const issue = this.seed({ title: b.title, body: b.body ?? '', labels: this.dropLabels ? [] : (b.labels ?? []).map(String), created_at: now, updated_at: now })
       return send(201, this.issueJson(issue))
     }
-    const one = new RegExp(`^${prefix}/(\\d+)(/comments)?$`).exec(u.pathname)
+    const one = new RegExp(`^${prefix}/(\\d+)(/comments)?$`).exec(route)
     const issue = one ? this.issues.find((i) => i.number === Number(one[1])) : undefined
     if (one && !issue) return error(404)
     if (issue && !one![2] && method === 'GET') return send(200, this.issueJson(issue))
