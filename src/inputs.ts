@@ -11,6 +11,7 @@ import { NOTIFY_ON, type NotifyOn } from './core/history'
 import { redactUrl } from './io/secrets'
 import { workspace } from './io/runner'
 import { parseExpectedPublisher, type ExpectedPublisher } from './core/provenance'
+import { DEFAULT_TITLE_TEMPLATE, TITLE_PLACEHOLDERS, unknownPlaceholders } from './core/tracking-issue'
 
 export type PrefetchMode = 'auto' | 'true' | 'false'
 
@@ -202,6 +203,54 @@ export function loadReportInputs(): ({ ok: true; inputs: ReportInputs } | { ok: 
     return { ok: true, inputs: { results: read('results', '**/compat-sentinel-result-*.json'), failOn: readFailOn(), expectedLegs: readExpectedLegs() }, failOn }
   } catch (error) {
     return { ok: false, error, failOn }
+  }
+}
+
+export interface IssueInputs {
+  results: string
+  token: string
+  /** Outcomes that open (or keep open) an issue. */
+  openOn: Set<string>
+  labels: string[]
+  titleTemplate: string
+  closeOnRecovery: boolean
+  /** `owner/name`, from GITHUB_REPOSITORY. */
+  repository: string
+  /** GITHUB_API_URL (GitHub Enterprise Server sets its own). */
+  apiUrl: string
+}
+
+/** Outcomes an issue can be opened for: every one but `compatible`. */
+const ISSUE_OUTCOMES: string[] = OUTCOMES.filter((o) => o !== 'compatible')
+
+/** The inputs of the issue sub-action (issue/action.yml), and the runner context it needs. */
+export function loadIssueInputs(): IssueInputs {
+  const token = core.getInput('github-token').trim()
+  // Registered first, so no later message can show it.
+  if (token) core.setSecret(token)
+  if (!token) throw new UserError("Input 'github-token' is empty: leave it at its default (${{ github.token }}) or pass a token that can write issues.")
+  const openOn = splitList(read('open-on', 'incompatible'))
+  if (!openOn.length) throw bad('open-on', '', `use a comma-separated list of ${ISSUE_OUTCOMES.map((o) => `'${o}'`).join(', ')}`)
+  for (const o of openOn) if (!ISSUE_OUTCOMES.includes(o)) throw bad('open-on', o, `use a comma-separated list of ${ISSUE_OUTCOMES.map((o) => `'${o}'`).join(', ')}`)
+  const labels = splitList(read('labels', 'compat-sentinel'))
+  if (!labels.length) throw bad('labels', '', "give at least one label, e.g. 'compat-sentinel': it is how the issues are found again")
+  for (const l of labels) if (l.length > 50) throw bad('labels', l, 'use labels of at most 50 characters (a GitHub limit)')
+  const titleTemplate = read('title-template', DEFAULT_TITLE_TEMPLATE)
+  const unknown = unknownPlaceholders(titleTemplate)
+  if (unknown.length) throw bad('title-template', titleTemplate, `use only the placeholders ${TITLE_PLACEHOLDERS.map((p) => `{${p}}`).join(' ')} (unknown: ${unknown.map((u) => `{${u}}`).join(' ')})`)
+  const repository = process.env.GITHUB_REPOSITORY ?? ''
+  if (!/^[\w.-]+\/[\w.-]+$/.test(repository)) throw new UserError(`GITHUB_REPOSITORY is ${JSON.stringify(repository)}, not owner/name: run this step in a GitHub Actions job (or set it when running locally).`)
+  const apiUrl = process.env.GITHUB_API_URL || 'https://api.github.com'
+  if (!/^https?:\/\/[^/\s]+/.test(apiUrl)) throw new UserError(`GITHUB_API_URL is ${JSON.stringify(redactUrl(apiUrl))}, not an http(s) URL: leave it to the runner (it points at github.com or your GitHub Enterprise Server).`)
+  return {
+    results: read('results', '**/compat-sentinel-result-*.json'),
+    token,
+    openOn: new Set(openOn),
+    labels,
+    titleTemplate,
+    closeOnRecovery: bool('close-on-recovery', read('close-on-recovery', 'true')),
+    repository,
+    apiUrl,
   }
 }
 

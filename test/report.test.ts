@@ -163,6 +163,13 @@ describe('report sub-action, end to end', () => {
     assert.match(r.summary, new RegExp(`… and ${4000 - rows.length} more legs, not shown`))
   })
 
+  test('a v2 result file (compat-sentinel/result@2) is read like a v1 file', async () => {
+    const v2 = { ...stable('compatible'), schema: 'compat-sentinel/result@2', leg: 'llama-stack-stable', flaky: false } as unknown as ResultFile
+    const r = await report([v2, dev('compatible')])
+    assert.equal(r.outputs.count, '2', r.stdout)
+    assert.equal(r.outputs['overall-status'], 'compatible')
+  })
+
   test('two legs on the same channel get package-qualified keys', async () => {
     const r = await report([stable('compatible'), stable('compatible', { package: 'llama-stack-client' })])
     const slack = flat(r.outputs['slack-payload']!)

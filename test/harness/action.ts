@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const MAIN = path.join(ROOT, 'dist/index.js')
 export const REPORT = path.join(ROOT, 'dist/report/index.js')
+export const ISSUE = path.join(ROOT, 'dist/issue/index.js')
 
 // The action's runtime is node24 (its bundled undici needs it); the harness runs the bundle with
 // the Node that runs the tests, so refuse an older one loudly instead of failing obscurely.
