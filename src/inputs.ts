@@ -5,8 +5,9 @@ import * as core from '@actions/core'
 import * as path from 'node:path'
 import { valid as validPep440 } from '@renovatebot/pep440'
 import { CHANNELS, OUTCOMES, UserError, type Channel, type Outcome } from './core/vocabulary'
-import { normalizeName } from './core/names'
+import { LEG_NAME, defaultLeg, normalizeName } from './core/names'
 import type { ExpectedLegs } from './core/combine'
+import { NOTIFY_ON, type NotifyOn } from './core/history'
 import { redactUrl } from './io/secrets'
 import { workspace } from './io/runner'
 
@@ -46,13 +47,34 @@ export interface Inputs {
   prefetchWheels: PrefetchMode
   wheelsDir: string
   cacheWheels: boolean
+  cacheUv: boolean
+  /** Patterns relative to `workingDirectory`, hashed into uv's cache key. */
+  cacheDependencyGlob: string[]
+  pruneUvCache: boolean
   failOn: Set<Outcome>
+  /** The matrix leg's name: result file name, history key, report keys. */
+  leg: string
+  /** Remember this leg's runs in the Actions cache. */
+  history: boolean
+  notifyOn: NotifyOn
 }
 
 /** What could be learnt about the run even when validation fails, so the report can name it. */
 export interface PartialIdentity {
   package: string
   channel: string
+  leg: string
+}
+
+/** The runner's OS as the runner names it (`Linux`, `macOS`, `Windows`), '' outside Actions. */
+const runnerOs = () => process.env.RUNNER_OS ?? ''
+
+/** Input `leg`, or the default made of what is known; a bad value throws. */
+function readLeg(pkg: string, channel: string): string {
+  const leg = read('leg')
+  if (!leg) return defaultLeg(pkg, channel, runnerOs())
+  if (!LEG_NAME.test(leg)) throw bad('leg', leg.slice(0, 120), "use letters, digits, '.', '_' and '-' only (at most 100), e.g. 'dev-macos-py312'")
+  return leg
 }
 
 const read = (name: string, fallback = ''): string => core.getInput(name).trim() || fallback
@@ -180,10 +202,17 @@ function partialIdentity(): PartialIdentity {
   const pkg = read('package')
   const channel = read('channel', 'stable')
   const version = read('version')
-  return {
+  const identity = {
     package: /^[A-Za-z0-9._-]+$/.test(pkg) ? normalizeName(pkg) : '',
     channel: version ? 'explicit' : (CHANNELS as readonly string[]).includes(channel) ? channel : '',
   }
+  let leg: string
+  try {
+    leg = readLeg(identity.package, identity.channel)
+  } catch {
+    leg = defaultLeg(identity.package, identity.channel, runnerOs())
+  }
+  return { ...identity, leg }
 }
 
 function readInputs(): Inputs {
@@ -233,6 +262,7 @@ function readInputs(): Inputs {
   }
 
   const failOn = readFailOn()
+  const leg = readLeg(normalizeName(pkg), version ? 'explicit' : channel)
 
   const couldNotTest = read('could-not-test-exit-code')
   const stale = read('stale-after-days')
@@ -264,8 +294,26 @@ function readInputs(): Inputs {
     prefetchWheels: oneOf('prefetch-wheels', read('prefetch-wheels', 'auto').toLowerCase(), ['auto', 'true', 'false'] as const),
     wheelsDir: read('wheels-dir'),
     cacheWheels: bool('cache-wheels', read('cache-wheels', 'true')),
+    cacheUv: bool('cache-uv', read('cache-uv', 'true')),
+    cacheDependencyGlob: dependencyGlob(read('cache-dependency-glob', DEPENDENCY_GLOB_DEFAULT)),
+    pruneUvCache: bool('prune-uv-cache', read('prune-uv-cache', 'false')),
     failOn,
+    leg,
+    history: bool('history', read('history', 'true')),
+    notifyOn: oneOf('notify-on', read('notify-on', 'change').toLowerCase(), NOTIFY_ON),
   }
+}
+
+const DEPENDENCY_GLOB_DEFAULT = '**/uv.lock,**/requirements*.txt,**/pyproject.toml'
+
+/** Glob patterns inside `working-directory`: a pattern that climbs out of it would hash the runner's files. */
+function dependencyGlob(value: string): string[] {
+  const patterns = splitList(value)
+  for (const p of patterns) {
+    const bare = p.replace(/^!/, '')
+    if (path.isAbsolute(bare) || bare.split(/[\\/]/).includes('..')) throw bad('cache-dependency-glob', p, "use patterns relative to 'working-directory', without '..', e.g. **/uv.lock")
+  }
+  return patterns
 }
 
 function httpUrl(name: string, value: string): void {

@@ -6,10 +6,14 @@ import * as path from 'node:path'
 import { loadInputs, type Inputs } from './inputs'
 import { effectiveChannel, isPinned, readPinned, resolveVersion } from './stages/resolve'
 import { installUv } from './stages/uv'
+import { restoreUvCache, saveUvCache } from './stages/uv-cache'
 import { stopCurrentPhase } from './stages/phases'
 import { diffSnapshots, snapshot } from './stages/fixtures'
+import { describeRecordings, keepRecordings } from './stages/recordings'
+import { patchNoteForReason } from './core/recordings/compare'
 import { runCommand, testVersion } from './stages/test-version'
-import { publish } from './stages/publish'
+import { fixturesPatchPath, publish } from './stages/publish'
+import { cacheCallPending, rememberRun, restoreHistory, saveHistory, testedBuild } from './stages/history'
 import { stage } from './stages/stage'
 import { classify } from './core/classify'
 import { newRunState, type RunState } from './core/result-file'
@@ -44,9 +48,11 @@ async function pipeline(inputs: Inputs, state: RunState): Promise<void> {
     return resolveVersion(inputs, state.pinnedVersion)
   })
   state.version = resolution.version
+  state.build = testedBuild(resolution)
   state.isPinned = isPinned(state.version, state.pinnedVersion)
 
   state.uv = await stage('Install uv', () => installUv(inputs))
+  state.uvCache = await stage("Restore uv's cache", () => restoreUvCache(inputs, state.leg, state.version))
 
   state.notes.push(...resolution.warnings)
 
@@ -63,9 +69,16 @@ async function pipeline(inputs: Inputs, state: RunState): Promise<void> {
   if (wantsRecord && !recordSkipped) {
     const fixtures = inputs.fixturesPath ? path.resolve(inputs.workingDirectory, inputs.fixturesPath) : ''
     const before = fixtures ? await snapshot(fixtures) : new Map()
+    const kept = fixtures ? await keepRecordings(fixtures, inputs.workingDirectory) : null
     state.record = await runCommand(inputs, state, 'record')
-    if (fixtures) state.fixturesChanged = diffSnapshots(before, await snapshot(fixtures), inputs.fixturesPath)
+    if (fixtures) {
+      const after = await snapshot(fixtures)
+      state.fixturesChanged = diffSnapshots(before, after, inputs.fixturesPath)
+      Object.assign(state, await stage('What changed in the recordings', () => describeRecordings(kept, before, after, inputs.fixturesPath, fixturesPatchPath(state))))
+    }
   }
+
+  state.uvCache = await stage("Save uv's cache", () => saveUvCache(inputs, state.uv.path, state.uvCache))
 
   const verdict = classify(
     state.replay,
@@ -75,16 +88,24 @@ async function pipeline(inputs: Inputs, state: RunState): Promise<void> {
     { notInstallable: tested.notInstallable, attempts: tested.attempts, recordSkipped, fixturesPath: inputs.fixturesPath },
   )
   state.outcome = verdict.outcome
-  state.reason = verdict.reason
+  state.reason = verdict.reason + patchNoteForReason(state.fixtureDiff)
 }
 
 export async function run(): Promise<void> {
   registerSecrets()
   const loaded = await stage('Inputs', async () => loadInputs())
-  const state = newRunState(loaded.ok ? { package: normalizeName(loaded.inputs.package), channel: effectiveChannel(loaded.inputs) } : loaded.partial)
+  const state = newRunState(loaded.ok ? { package: normalizeName(loaded.inputs.package), channel: effectiveChannel(loaded.inputs), leg: loaded.inputs.leg } : loaded.partial)
   const failOn = loaded.ok ? loaded.inputs.failOn : loaded.partial.failOn
+  // Without valid inputs the leg's identity is not known for sure: its history is left alone.
+  const memory = loaded.ok ? await stage('Restore history', () => restoreHistory(loaded.inputs)) : null
   let finished: Promise<void> | undefined
-  const finish = () => (finished ??= publish(state, failOn))
+  // The result is published first: saving the history must never stand in its way.
+  const finish = () =>
+    (finished ??= (async () => {
+      rememberRun(state, memory, loaded.ok ? loaded.inputs.notifyOn : 'change')
+      await publish(state, failOn)
+      if (memory) await stage('Save history', () => saveHistory(memory, state))
+    })())
   const fail = (reason: string) => {
     state.outcome = 'error'
     state.reason = reason
@@ -110,4 +131,6 @@ export async function run(): Promise<void> {
     fail(userMessage(e))
   }
   await finish()
+  // A cache call given up on may still hold a socket open; the run is over, so do not wait for it.
+  if (cacheCallPending()) process.exit()
 }

@@ -20,3 +20,8 @@ export const OUTCOME_WORDS = { compatible: 'compatible', 'needs-recording': 'nee
 
 /** GitHub drops a step summary larger than 1 MiB entirely. */
 export const SUMMARY_LIMIT = 1024 * 1024
+
+/** Untrusted text shown inline as code: HTML-escaped, markdown punctuation backslash-escaped, one line. */
+export function inlineCode(s: string): string {
+  return `<code>${escapeHtml(s).replace(/[\\`*_[\]~|]/g, '\\$&').replace(/\r?\n/g, ' ')}</code>`
+}

@@ -93,18 +93,24 @@ export async function resolveVersion(inputs: Inputs, pinnedVersion: string): Pro
   const stale = staleWarning(inputs.package, release, channel, staleAfterDays(inputs, channel))
   if (stale) core.warning(stale)
 
-  for (const companion of inputs.companions) {
-    const cpage = await fetchProject(indexUrl, companion)
+  // Companion pages are independent of each other: fetch them together.
+  const companionPages = await Promise.all(inputs.companions.map((companion) => fetchProject(indexUrl, companion)))
+  inputs.companions.forEach((companion, i) => {
+    const cpage = companionPages[i]!
     pages.set(companion, cpage)
     if (!findRelease(cpage.files, release.version)) throw notFound(companion, release.version, indexUrl, cpage, 'Companion')
     core.info(`Companion ${companion} ${release.version}: present`)
-  }
+  })
   return { version: release.version, channel, indexUrl, pages, release, warnings: stale ? [stale] : [] }
 }
 
 function logSkipped(skipped: { version: string; reason: string }[]): void {
   const byReason = new Map<string, string[]>()
-  for (const s of skipped) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s.version])
+  for (const s of skipped) {
+    const list = byReason.get(s.reason)
+    if (list) list.push(s.version)
+    else byReason.set(s.reason, [s.version])
+  }
   for (const [reason, versions] of byReason) {
     // Versions come from the index: print them only when they are versions.
     const shown = versions.filter((v) => validPep440(v)).slice(-10)

@@ -44,11 +44,11 @@ export function installableFiles(files: IndexFile[], version: string, platform: 
   return wheels.length ? wheels : pool.filter((f) => !f.filename.endsWith('.whl'))
 }
 
-/** Files in the folder already with the right content are kept as they are. */
+/** Files in the folder already with the right content are kept as they are (hashed in parallel). */
 async function missing(dir: string, files: IndexFile[]): Promise<IndexFile[]> {
-  const out: IndexFile[] = []
-  for (const f of files) if ((await sha256File(path.join(dir, f.filename)).catch(() => null)) !== f.sha256) out.push(f)
-  return out
+  const hashes = new Map<IndexFile, string | null>()
+  await runLimited(files, CONCURRENCY, async (f) => void hashes.set(f, await sha256File(path.join(dir, f.filename)).catch(() => null)))
+  return files.filter((f) => hashes.get(f) !== f.sha256)
 }
 
 async function ensureWritable(dir: string): Promise<void> {
