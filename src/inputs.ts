@@ -7,6 +7,7 @@ import { valid as validPep440 } from '@renovatebot/pep440'
 import { CHANNELS, OUTCOMES, UserError, type Channel, type Outcome } from './core/vocabulary'
 import { LEG_NAME, defaultLeg, normalizeName } from './core/names'
 import { NOTIFY_ON, type NotifyOn } from './core/history'
+import type { ExpectedLegs } from './core/combine'
 import { redactUrl } from './io/secrets'
 import { workspace } from './io/runner'
 
@@ -25,6 +26,17 @@ export interface Inputs {
   versionEnv: string
   replayCommand: string
   recordCommand: string
+  /** Run before replay; its failure means the version is not installable. Empty: none. */
+  installCommand: string
+  installTimeoutMs: number
+  /** Replay exiting with this means "could not test" (not-installable); null: off. */
+  couldNotTestExitCode: number | null
+  /** How many times replay is run before record (at least 1). */
+  replayAttempts: number
+  /** Run record on a fork's pull request too (it has no secrets there by default). */
+  recordOnFork: boolean
+  /** Warn when the tested release is older than this many days; null: the channel's default; 0: off. */
+  staleAfterDays: number | null
   workingDirectory: string
   replayTimeoutMs: number
   recordTimeoutMs: number
@@ -84,6 +96,12 @@ function minutes(name: string, value: string): number {
   return Math.round(Number(value) * 60_000)
 }
 
+/** A whole number in [min, max]. */
+function integer(name: string, value: string, min: number, max: number, accepted: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw bad(name, value, accepted)
+  return Number(value)
+}
+
 function bool(name: string, value: string): boolean {
   const v = value.toLowerCase()
   if (v === 'true') return true
@@ -101,7 +119,7 @@ export function splitList(value: string): string[] {
 
 // Names the commands or the action itself rely on: letting `version-env` overwrite them would
 // break the run in confusing ways.
-const RESERVED_ENV = new Set(['PATH', 'HOME', 'SHELL', 'UV_FIND_LINKS'])
+const RESERVED_ENV = new Set(['PATH', 'HOME', 'SHELL', 'UV_FIND_LINKS', 'PIP_FIND_LINKS'])
 
 function pattern(value: string): RegExp | null {
   if (!value) return null
@@ -134,13 +152,25 @@ function readFailOn(): Set<Outcome> {
 export interface ReportInputs {
   results: string
   failOn: Set<Outcome>
+  /** From `expected-legs`; null: not checked. */
+  expectedLegs: ExpectedLegs | null
+}
+
+/** `expected-legs`: a number of result files, or a list of legs or channels. */
+function readExpectedLegs(): ExpectedLegs | null {
+  const value = read('expected-legs')
+  if (!value) return null
+  if (/^\d+$/.test(value)) return { count: integer('expected-legs', value, 1, 1000, 'use a number of legs, e.g. 2, or a comma- or newline-separated list of legs or channels, e.g. stable, dev') }
+  const names = splitList(value)
+  for (const n of names) if (!/^[A-Za-z0-9._-]+$/.test(n)) throw bad('expected-legs', n, 'use a number, or leg names or channels made of letters, digits, ".", "_", "-"')
+  return { names }
 }
 
 /** The inputs of the report sub-action (report/action.yml); `failOn` is known even when they are bad. */
 export function loadReportInputs(): ({ ok: true; inputs: ReportInputs } | { ok: false; error: unknown }) & { failOn: ReadonlySet<Outcome> } {
   const failOn = failOnOrDefault()
   try {
-    return { ok: true, inputs: { results: read('results', '**/compat-sentinel-result-*.json'), failOn: readFailOn() }, failOn }
+    return { ok: true, inputs: { results: read('results', '**/compat-sentinel-result-*.json'), failOn: readFailOn(), expectedLegs: readExpectedLegs() }, failOn }
   } catch (error) {
     return { ok: false, error, failOn }
   }
@@ -220,7 +250,7 @@ function readInputs(): Inputs {
 
   const versionEnv = read('version-env', 'UPSTREAM_VERSION')
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(versionEnv) || RESERVED_ENV.has(versionEnv) || versionEnv.startsWith('COMPAT_SENTINEL_')) {
-    throw bad('version-env', versionEnv, 'use an environment variable name of letters, digits and _ (not starting with a digit), other than PATH, HOME, SHELL, UV_FIND_LINKS and COMPAT_SENTINEL_*')
+    throw bad('version-env', versionEnv, 'use an environment variable name of letters, digits and _ (not starting with a digit), other than PATH, HOME, SHELL, UV_FIND_LINKS, PIP_FIND_LINKS and COMPAT_SENTINEL_*')
   }
 
   const replayCommand = core.getInput('replay-command').trim()
@@ -234,6 +264,9 @@ function readInputs(): Inputs {
   const failOn = readFailOn()
   const leg = readLeg(normalizeName(pkg), version ? 'explicit' : channel)
 
+  const couldNotTest = read('could-not-test-exit-code')
+  const stale = read('stale-after-days')
+
   return {
     package: pkg,
     companions,
@@ -245,6 +278,12 @@ function readInputs(): Inputs {
     versionEnv,
     replayCommand,
     recordCommand: core.getInput('record-command').trim(),
+    installCommand: core.getInput('install-command').trim(),
+    installTimeoutMs: minutes('install-timeout-minutes', read('install-timeout-minutes', '15')),
+    couldNotTestExitCode: couldNotTest ? integer('could-not-test-exit-code', couldNotTest, 1, 255, 'use an exit code from 1 to 255 that your commands use only for "could not test", or leave it empty') : null,
+    replayAttempts: integer('replay-attempts', read('replay-attempts', '1'), 1, 10, 'use a whole number from 1 to 10'),
+    recordOnFork: bool('record-on-fork', read('record-on-fork', 'false')),
+    staleAfterDays: stale ? integer('stale-after-days', stale, 0, 100_000, 'use a whole number of days, or 0 to turn the warning off') : null,
     workingDirectory: path.resolve(workspace(), read('working-directory', '.')),
     replayTimeoutMs: minutes('replay-timeout-minutes', read('replay-timeout-minutes', '30')),
     recordTimeoutMs: minutes('record-timeout-minutes', read('record-timeout-minutes', '60')),

@@ -9,8 +9,10 @@ import { installUv } from './stages/uv'
 import { restoreUvCache, saveUvCache } from './stages/uv-cache'
 import { stopCurrentPhase } from './stages/phases'
 import { diffSnapshots, snapshot } from './stages/fixtures'
+import { describeRecordings, keepRecordings } from './stages/recordings'
+import { patchNoteForReason } from './core/recordings/compare'
 import { runCommand, testVersion } from './stages/test-version'
-import { publish } from './stages/publish'
+import { fixturesPatchPath, publish } from './stages/publish'
 import { cacheCallPending, rememberRun, restoreHistory, saveHistory, testedBuild } from './stages/history'
 import { stage } from './stages/stage'
 import { classify } from './core/classify'
@@ -19,6 +21,7 @@ import { normalizeName } from './core/names'
 import { UserError } from './core/vocabulary'
 import { NetworkError } from './io/http'
 import { registerSecrets } from './io/secrets'
+import { runIsForkPullRequest } from './io/event'
 
 /** The one message a user reads when the run could not test. */
 export function userMessage(e: unknown): string {
@@ -51,24 +54,41 @@ async function pipeline(inputs: Inputs, state: RunState): Promise<void> {
   state.uv = await stage('Install uv', () => installUv(inputs))
   state.uvCache = await stage("Restore uv's cache", () => restoreUvCache(inputs, state.leg, state.version))
 
-  const tested = await testVersion(inputs, resolution, state, (wheels) => (state.wheels = wheels))
-  state.replay = tested.replay
+  state.notes.push(...resolution.warnings)
 
-  if (state.replay.result !== 'success' && inputs.recordCommand) {
+  const tested = await testVersion(inputs, resolution, state, (wheels) => (state.wheels = wheels))
+  state.install = tested.install
+  state.replay = tested.replay
+  state.flaky = tested.flaky
+
+  // Record costs money (real provider calls): never for a version that could not be installed,
+  // nor where a fork's pull request has no secrets to record with.
+  const wantsRecord = state.replay.result !== 'success' && !tested.notInstallable && Boolean(inputs.recordCommand)
+  const recordSkipped = wantsRecord && !inputs.recordOnFork && runIsForkPullRequest() ? 'record skipped: pull request from a fork has no secrets' : ''
+  if (recordSkipped) core.info(`${recordSkipped} (set record-on-fork: true to record anyway)`)
+  if (wantsRecord && !recordSkipped) {
     const fixtures = inputs.fixturesPath ? path.resolve(inputs.workingDirectory, inputs.fixturesPath) : ''
     const before = fixtures ? await snapshot(fixtures) : new Map()
+    const kept = fixtures ? await keepRecordings(fixtures, inputs.workingDirectory) : null
     state.record = await runCommand(inputs, state, 'record')
-    if (fixtures) state.fixturesChanged = diffSnapshots(before, await snapshot(fixtures), inputs.fixturesPath)
+    if (fixtures) {
+      const after = await snapshot(fixtures)
+      state.fixturesChanged = diffSnapshots(before, after, inputs.fixturesPath)
+      Object.assign(state, await stage('What changed in the recordings', () => describeRecordings(kept, before, after, inputs.fixturesPath, fixturesPatchPath(state))))
+    }
   }
 
   state.uvCache = await stage("Save uv's cache", () => saveUvCache(inputs, state.uv.path, state.uvCache))
 
-  const verdict = classify(state.replay, state.record, state.fixturesChanged.length, {
-    replay: inputs.replayTimeoutMs / 60_000,
-    record: inputs.recordTimeoutMs / 60_000,
-  })
+  const verdict = classify(
+    state.replay,
+    state.record,
+    state.fixturesChanged.length,
+    { replay: inputs.replayTimeoutMs / 60_000, record: inputs.recordTimeoutMs / 60_000 },
+    { notInstallable: tested.notInstallable, attempts: tested.attempts, recordSkipped, fixturesPath: inputs.fixturesPath },
+  )
   state.outcome = verdict.outcome
-  state.reason = verdict.reason
+  state.reason = verdict.reason + patchNoteForReason(state.fixtureDiff)
 }
 
 export async function run(): Promise<void> {

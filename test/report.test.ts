@@ -22,7 +22,7 @@ describe('job summary of one run', () => {
       'needs-recording',
       [/^## 🟡 .*: needs recording$/m, /\| Replay \| failure \(4\.2 s, exit 2\) \|/, /\| Record \| success \(4\.2 s\) \|/, /<summary>Fixtures changed \(2\)<\/summary>/, /modified +tests\/recordings\/ab12\.json/, /added +tests\/recordings\/cd34\.json/],
     ],
-    ['incompatible', [/^## ❌ .*: incompatible$/m, /\| Record \| failure \(4\.2 s, exit 1\) \|/, /<summary>Record log \(tail\)<\/summary>/, /KeyError: &#39;choices&#39;|KeyError: 'choices'/]],
+    ['incompatible', [/^## ❌ .*: incompatible: KeyError: 'choices'$/m, /\| Record \| failure \(4\.2 s, exit 1\) \|/, /<summary>Record log \(tail\)<\/summary>/, /KeyError: &#39;choices&#39;|KeyError: 'choices'/]],
     ['error', [/^## ⚠️ llama-stack \(dev\): error: Package 'llama-stack' was not found/m, /\| Tested version \| — \|/]],
   ]
   for (const [outcome, expected] of facts) {

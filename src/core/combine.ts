@@ -4,8 +4,11 @@ import { parseResultFile, summaryLine } from './result-file'
 import { formatFailingSince } from './history'
 import { EMOJI, cell } from './markdown'
 
-/** Worst first: a break outranks "could not test", which outranks "needs recording". */
-const SEVERITY: Outcome[] = ['incompatible', 'error', 'needs-recording', 'compatible']
+/**
+ * Worst first: a break outranks "could not test", which outranks "could not install the
+ * version" (nothing was tested, but the run itself worked), which outranks "needs recording".
+ */
+export const SEVERITY: Outcome[] = ['incompatible', 'error', 'not-installable', 'needs-recording', 'compatible']
 
 export function overallStatus(outcomes: Outcome[]): Outcome {
   if (!outcomes.length) return 'error'
@@ -26,7 +29,7 @@ const keyPart = (s: string) => (s || 'unknown').replace(/[^A-Za-z0-9]/g, '_')
  * name (non-alphanumerics as `_`). The same leg name twice (a copied matrix entry) is told
  * apart by a count rather than lost.
  */
-export function legNames(legs: Pick<ResultFile, 'channel' | 'leg'>[]): string[] {
+export function slackNames(legs: Pick<ResultFile, 'channel' | 'leg'>[]): string[] {
   const channels = legs.map((l) => l.channel)
   const shared = new Set(channels).size !== channels.length
   const names = legs.map((l) => keyPart(shared ? l.leg : l.channel))
@@ -40,7 +43,33 @@ export function legNames(legs: Pick<ResultFile, 'channel' | 'leg'>[]): string[] 
 
 /** `<channel>_summary` per leg, or `<leg>_summary` when two legs share a channel. */
 export function legKeys(legs: Pick<ResultFile, 'channel' | 'leg'>[]): string[] {
-  return legNames(legs).map((n) => `${n}_summary`)
+  return slackNames(legs).map((n) => `${n}_summary`)
+}
+
+/** `expected-legs`: how many result files, or which legs (leg names or channels) must report. */
+export type ExpectedLegs = { count: number } | { names: string[] }
+
+/** What a leg answers to in `expected-legs`: its `leg` name (result@2), its channel, `<package>-<channel>`. */
+function legNames(l: Pick<ResultFile, 'package' | 'channel'> & { leg?: string }): string[] {
+  return [l.leg, l.channel, `${l.package}-${l.channel}`].filter((n): n is string => Boolean(n)).map((n) => n.toLowerCase())
+}
+
+/**
+ * What is missing against `expected-legs`, as a sentence; '' when every expected leg reported.
+ * A leg that died before uploading its result file is otherwise silently absent.
+ */
+export function missingLegs(expected: ExpectedLegs | null, legs: (Pick<ResultFile, 'package' | 'channel'> & { leg?: string })[]): string {
+  if (!expected) return ''
+  const found = legs.map((l) => l.leg || `${l.package}-${l.channel}`)
+  const foundText = found.length ? `found ${found.join(', ')}` : 'found none'
+  if ('count' in expected) {
+    if (legs.length >= expected.count) return ''
+    const n = expected.count - legs.length
+    return `expected ${expected.count} result files (expected-legs) but ${foundText}: ${n} leg${n === 1 ? '' : 's'} never reported; check the matrix jobs that failed before uploading their result`
+  }
+  const missing = expected.names.filter((want) => !legs.some((l) => legNames(l).includes(want.toLowerCase())))
+  if (!missing.length) return ''
+  return `no result for ${missing.join(', ')} (expected-legs), ${foundText}: check that leg's job, which failed before uploading its result`
 }
 
 export interface Combined {
@@ -50,6 +79,8 @@ export interface Combined {
   table: string
   /** True when any leg says the team should hear about its run. */
   notify: boolean
+  /** From missingLegs(): set means the overall status is `error`. */
+  missing: string
 }
 
 /** The History cell of the report's table: what changed, or since when the leg fails. */
@@ -61,11 +92,13 @@ function historyCell(l: ResultFile): string {
   return parts.join('; ')
 }
 
-export function combine(legs: ResultFile[], run: ResultFile['run']): Combined {
-  const overall = overallStatus(legs.map((l) => l.outcome))
+export function combine(legs: ResultFile[], run: ResultFile['run'], expected: ExpectedLegs | null = null): Combined {
+  const missing = missingLegs(expected, legs)
+  const overall = overallStatus([...legs.map((l) => l.outcome), ...(missing ? ['error' as const] : [])])
   const lines = legs.map((l) => `${EMOJI[l.outcome]} ${summaryLine(l)}`)
+  if (missing) lines.push(`${EMOJI.error} ${missing}`)
   const slack: Record<string, string> = { overall_status: overall, overall_emoji: EMOJI[overall] }
-  const names = legNames(legs)
+  const names = slackNames(legs)
   names.forEach((n, i) => (slack[`${n}_summary`] = lines[i]!))
   Object.assign(slack, { details: lines.join('\n'), workflow_run_url: run.url, repository: run.repository })
   // Named as people read it: the channel, or the leg where legs share a channel.
@@ -80,5 +113,7 @@ export function combine(legs: ResultFile[], run: ResultFile['run']): Combined {
   for (const l of legs) {
     table += `| ${EMOJI[l.outcome]} | ${[l.leg, l.package, l.channel, l.version || '—', l.pinnedVersion || '—', l.replay.result, l.record.result, l.reason, historyCell(l)].map(cell).join(' | ')} |\n`
   }
-  return { overall, lines, slack, table, notify: legs.some((l) => l.history.notify) }
+  if (missing) table += `\n${EMOJI.error} **Missing:** ${cell(missing)}\n`
+  // A leg that never reported is news too.
+  return { overall, lines, slack, table, missing, notify: Boolean(missing) || legs.some((l) => l.history.notify) }
 }

@@ -6,9 +6,13 @@ import { OUTCOMES, RESULT_SCHEMA, RESULT_SCHEMA_V1, skippedPhase, type History, 
 import { EMOJI, OUTCOME_WORDS } from './markdown'
 import { formatFailingSince, noHistory } from './history'
 import { defaultLeg } from './names'
+import { decisiveLine } from './log-lines'
 
-/** The result file's facts, filled in stage by stage; the run's own fields are added at the end. */
-export type RunState = Omit<ResultFile, 'schema' | 'run' | 'startedAt' | 'finishedAt'> & { startedAt: Date }
+/**
+ * The result file's facts, filled in stage by stage; the run's own fields are added at the end.
+ * `notes` are warnings a reader must see in the job summary (not in the result file).
+ */
+export type RunState = Omit<ResultFile, 'schema' | 'run' | 'startedAt' | 'finishedAt'> & { startedAt: Date; notes: string[] }
 
 export function newRunState(identity: { package: string; channel: string; leg?: string }): RunState {
   return {
@@ -24,19 +28,46 @@ export function newRunState(identity: { package: string; channel: string; leg?: 
     reason: 'the action stopped before it finished',
     replay: skippedPhase(),
     record: skippedPhase(),
+    install: skippedPhase(),
+    flaky: false,
     fixturesChanged: [],
+    fixtureDiff: null,
+    fixturesPatch: '',
     uv: { version: '', path: '' },
     wheels: { dir: '', files: [], cacheHit: false },
     startedAt: new Date(),
+    notes: [],
   }
 }
 
-/** `llama-stack 0.7.2.dev20260423 (dev): needs recording`; an error names its reason. */
-export function summaryLine(state: Pick<RunState, 'package' | 'version' | 'channel' | 'outcome' | 'reason'>): string {
+/**
+ * `llama-stack 0.7.2.dev20260423 (dev): needs recording`. An error and a not-installable name
+ * their reason; an incompatible its decisive line (`incompatible: RuntimeError: ...`); a flaky
+ * pass says so.
+ */
+export function summaryLine(state: Pick<RunState, 'package' | 'version' | 'channel' | 'outcome' | 'reason'> & Partial<Pick<RunState, 'replay' | 'record' | 'flaky'>>): string {
   const what = [state.package || 'unknown package', state.version].filter(Boolean).join(' ')
   const channel = state.channel ? ` (${state.channel})` : ''
-  const verdict = state.outcome === 'error' ? `error: ${state.reason}` : OUTCOME_WORDS[state.outcome]
-  return `${what}${channel}: ${verdict}`
+  return `${what}${channel}: ${verdictWords(state)}`
+}
+
+function verdictWords(state: Parameters<typeof summaryLine>[0]): string {
+  const words = OUTCOME_WORDS[state.outcome]
+  switch (state.outcome) {
+    case 'error':
+    case 'not-installable':
+      return `${words}: ${state.reason}`
+    case 'incompatible': {
+      // The phase that failed last holds the line that decided.
+      const phase = state.record?.result === 'failure' ? state.record : state.replay
+      const line = phase?.result === 'failure' ? decisiveLine(phase.logTail) : ''
+      return line ? `${words}: ${line}` : words
+    }
+    case 'compatible':
+      return state.flaky ? `${words} (flaky: replay passed only on a later attempt)` : words
+    default:
+      return words
+  }
 }
 
 /** The result file; `mask` hides secrets in the free text the commands produced. */
@@ -54,7 +85,11 @@ export function toResultFile(state: RunState, run: ResultFile['run'], mask: (tex
     reason: mask(state.reason),
     replay: maskPhase(state.replay),
     record: maskPhase(state.record),
+    install: maskPhase(state.install),
+    flaky: state.flaky,
     fixturesChanged: state.fixturesChanged,
+    fixtureDiff: state.fixtureDiff,
+    fixturesPatch: state.fixturesPatch,
     uv: state.uv,
     wheels: state.wheels,
     uvCache: state.uvCache,
@@ -62,13 +97,9 @@ export function toResultFile(state: RunState, run: ResultFile['run'], mask: (tex
     startedAt: iso(state.startedAt),
     finishedAt: iso(finishedAt),
     leg: state.leg,
-    flaky: state.flaky,
-    install: maskPhase(state.install),
     build: state.build,
     history: state.history,
     bisect: state.bisect,
-    fixtureDiff: state.fixtureDiff,
-    fixturesPatch: state.fixturesPatch,
     provenance: state.provenance,
   }
 }
@@ -139,7 +170,7 @@ export function parseResultFile(data: unknown): { ok: true; result: ResultFile }
     build: isObject(r.build) && typeof r.build.sha256 === 'string' && typeof r.build.uploadTime === 'string' ? r.build : d.build,
     history: validHistory(r.history) ? r.history : d.history,
     bisect: isObject(r.bisect) ? (r.bisect as unknown as ResultFile['bisect']) : d.bisect,
-    fixtureDiff: isObject(r.fixtureDiff) ? r.fixtureDiff : d.fixtureDiff,
+    fixtureDiff: isObject(r.fixtureDiff) ? (r.fixtureDiff as ResultFile['fixtureDiff']) : d.fixtureDiff,
     fixturesPatch: typeof r.fixturesPatch === 'string' ? r.fixturesPatch : d.fixturesPatch,
     provenance: isObject(r.provenance) && typeof r.provenance.status === 'string' ? { ...p, ...r.provenance } : p,
     uvCache: isObject(r.uvCache) && typeof r.uvCache.hit === 'boolean' ? { ...d.uvCache, ...r.uvCache } : d.uvCache,
@@ -182,6 +213,8 @@ export function outputsOf(r: ResultFile, resultFile: string, summary: string): R
     'replay-result': r.replay.result,
     'record-result': r.record.result,
     'fixtures-changed': String(r.fixturesChanged.length),
+    'fixtures-patch': r.fixturesPatch,
+    flaky: String(r.flaky),
     'uv-version': r.uv.version,
     'uv-path': r.uv.path,
     'wheels-dir': r.wheels.dir,

@@ -1,6 +1,7 @@
 // Shared vocabulary of the pipeline: the contract's words as types.
+import type { FixtureDiff } from './recordings/types'
 
-export const OUTCOMES = ['compatible', 'needs-recording', 'incompatible', 'error'] as const
+export const OUTCOMES = ['compatible', 'needs-recording', 'not-installable', 'incompatible', 'error'] as const
 export type Outcome = (typeof OUTCOMES)[number]
 
 export const CHANNELS = ['stable', 'dev', 'pre', 'pinned'] as const
@@ -84,7 +85,15 @@ export interface ResultFile {
   reason: string
   replay: PhaseReport
   record: PhaseReport
+  /** The install-command phase; `skipped` when there is none. */
+  install: PhaseReport
+  /** Replay failed, then passed on a later attempt (`replay-attempts`). */
+  flaky: boolean
   fixturesChanged: FixtureChange[]
+  /** What changed in the recordings, interaction by interaction; null when not recorded or no `fixtures-path`. */
+  fixtureDiff: FixtureDiff | null
+  /** Path of the patch of `fixtures-path` (before vs after record), '' when none. */
+  fixturesPatch: string
   uv: { version: string; path: string }
   wheels: { dir: string; files: string[]; cacheHit: boolean }
   /** uv's package cache across runs: hit when restored (exact key or fallback), sizes in bytes. */
@@ -95,16 +104,10 @@ export interface ResultFile {
   // @2 additions.
   /** Input `leg`: the matrix leg's stable name. */
   leg: string
-  flaky: boolean
-  /** The install-command phase; 'skipped' when there is none. */
-  install: PhaseReport
   /** Identity of the tested file (sha256, upload time), '' when unknown. */
   build: { sha256: string; uploadTime: string }
   history: History
   bisect: Bisect | null
-  fixtureDiff: Record<string, unknown> | null
-  /** Path of the fixtures patch file, '' when none. */
-  fixturesPatch: string
   provenance: Provenance
 }
 

@@ -16,7 +16,8 @@ async function runReport(): Promise<void> {
     if (!loaded.ok) throw loaded.error
     const legs = await readResultFiles(loaded.inputs.results)
     count = legs.length
-    const c = combine(legs, runInfo())
+    const c = combine(legs, runInfo(), loaded.inputs.expectedLegs)
+    if (c.missing) core.error(c.missing)
     await publish(c.overall, c.lines.join('\n'), c.slack, count, `## ${EMOJI[c.overall]} compat-sentinel: ${c.overall}\n\n${c.table}`, c.notify)
     if (failOn.has(c.overall)) core.setFailed(`compat-sentinel overall status: ${c.overall}\n${c.lines.join('\n')}`)
   } catch (e) {

@@ -130,9 +130,14 @@ export function cacheKey(platform: Platform, project: string, version: string, f
   return `compat-sentinel-wheels-${platform.os}-${platform.arch}-${project.toLowerCase()}-${version}-${list}`
 }
 
-/** Adds the folder to UV_FIND_LINKS (comma-separated) for the commands and later steps. */
+/**
+ * Adds the folder to UV_FIND_LINKS (comma-separated, as uv reads it) and PIP_FIND_LINKS
+ * (space-separated, as pip reads it) for the commands and later steps.
+ */
 export function appendFindLinks(dir: string): void {
-  const existing = (process.env.UV_FIND_LINKS ?? '').split(',').map((s) => s.trim()).filter(Boolean)
-  if (!existing.includes(dir)) existing.push(dir)
-  core.exportVariable('UV_FIND_LINKS', existing.join(','))
+  for (const [name, sep] of [['UV_FIND_LINKS', ','], ['PIP_FIND_LINKS', ' ']] as const) {
+    const existing = (process.env[name] ?? '').split(sep === ',' ? ',' : /\s+/).map((s) => s.trim()).filter(Boolean)
+    if (!existing.includes(dir)) existing.push(dir)
+    core.exportVariable(name, existing.join(sep))
+  }
 }
