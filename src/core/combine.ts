@@ -29,7 +29,7 @@ const keyPart = (s: string) => (s || 'unknown').replace(/[^A-Za-z0-9]/g, '_')
  * name (non-alphanumerics as `_`). The same leg name twice (a copied matrix entry) is told
  * apart by a count rather than lost.
  */
-export function slackNames(legs: Pick<ResultFile, 'channel' | 'leg'>[]): string[] {
+export function legNames(legs: Pick<ResultFile, 'channel' | 'leg'>[]): string[] {
   const channels = legs.map((l) => l.channel)
   const shared = new Set(channels).size !== channels.length
   const names = legs.map((l) => keyPart(shared ? l.leg : l.channel))
@@ -43,14 +43,14 @@ export function slackNames(legs: Pick<ResultFile, 'channel' | 'leg'>[]): string[
 
 /** `<channel>_summary` per leg, or `<leg>_summary` when two legs share a channel. */
 export function legKeys(legs: Pick<ResultFile, 'channel' | 'leg'>[]): string[] {
-  return slackNames(legs).map((n) => `${n}_summary`)
+  return legNames(legs).map((n) => `${n}_summary`)
 }
 
 /** `expected-legs`: how many result files, or which legs (leg names or channels) must report. */
 export type ExpectedLegs = { count: number } | { names: string[] }
 
 /** What a leg answers to in `expected-legs`: its `leg` name (result@2), its channel, `<package>-<channel>`. */
-function legNames(l: Pick<ResultFile, 'package' | 'channel'> & { leg?: string }): string[] {
+function answersTo(l: Pick<ResultFile, 'package' | 'channel'> & { leg?: string }): string[] {
   return [l.leg, l.channel, `${l.package}-${l.channel}`].filter((n): n is string => Boolean(n)).map((n) => n.toLowerCase())
 }
 
@@ -67,7 +67,7 @@ export function missingLegs(expected: ExpectedLegs | null, legs: (Pick<ResultFil
     const n = expected.count - legs.length
     return `expected ${expected.count} result files (expected-legs) but ${foundText}: ${n} leg${n === 1 ? '' : 's'} never reported; check the matrix jobs that failed before uploading their result`
   }
-  const missing = expected.names.filter((want) => !legs.some((l) => legNames(l).includes(want.toLowerCase())))
+  const missing = expected.names.filter((want) => !legs.some((l) => answersTo(l).includes(want.toLowerCase())))
   if (!missing.length) return ''
   return `no result for ${missing.join(', ')} (expected-legs), ${foundText}: check that leg's job, which failed before uploading its result`
 }
@@ -77,10 +77,10 @@ export interface Combined {
   lines: string[]
   slack: Record<string, string>
   table: string
-  /** True when any leg says the team should hear about its run. */
-  notify: boolean
   /** From missingLegs(): set means the overall status is `error`. */
   missing: string
+  /** True when any leg says the team should hear about its run. */
+  notify: boolean
 }
 
 /** The History cell of the report's table: what changed, or since when the leg fails. */
@@ -98,7 +98,7 @@ export function combine(legs: ResultFile[], run: ResultFile['run'], expected: Ex
   const lines = legs.map((l) => `${EMOJI[l.outcome]} ${summaryLine(l)}`)
   if (missing) lines.push(`${EMOJI.error} ${missing}`)
   const slack: Record<string, string> = { overall_status: overall, overall_emoji: EMOJI[overall] }
-  const names = slackNames(legs)
+  const names = legNames(legs)
   names.forEach((n, i) => (slack[`${n}_summary`] = lines[i]!))
   Object.assign(slack, { details: lines.join('\n'), workflow_run_url: run.url, repository: run.repository })
   // Named as people read it: the channel, or the leg where legs share a channel.

@@ -4,9 +4,9 @@
 // on every exit.
 import { OUTCOMES, RESULT_SCHEMA, RESULT_SCHEMA_V1, skippedPhase, type History, type Outcome, type PhaseReport, type ResultFile } from './vocabulary'
 import { EMOJI, OUTCOME_WORDS } from './markdown'
+import { decisiveLine } from './log-lines'
 import { formatFailingSince, noHistory } from './history'
 import { defaultLeg } from './names'
-import { decisiveLine } from './log-lines'
 
 /**
  * The result file's facts, filled in stage by stage; the run's own fields are added at the end.
@@ -28,11 +28,7 @@ export function newRunState(identity: { package: string; channel: string; leg?: 
     reason: 'the action stopped before it finished',
     replay: skippedPhase(),
     record: skippedPhase(),
-    install: skippedPhase(),
-    flaky: false,
     fixturesChanged: [],
-    fixtureDiff: null,
-    fixturesPatch: '',
     uv: { version: '', path: '' },
     wheels: { dir: '', files: [], cacheHit: false },
     startedAt: new Date(),
@@ -170,7 +166,7 @@ export function parseResultFile(data: unknown): { ok: true; result: ResultFile }
     build: isObject(r.build) && typeof r.build.sha256 === 'string' && typeof r.build.uploadTime === 'string' ? r.build : d.build,
     history: validHistory(r.history) ? r.history : d.history,
     bisect: isObject(r.bisect) ? (r.bisect as unknown as ResultFile['bisect']) : d.bisect,
-    fixtureDiff: isObject(r.fixtureDiff) ? (r.fixtureDiff as ResultFile['fixtureDiff']) : d.fixtureDiff,
+    fixtureDiff: isObject(r.fixtureDiff) ? r.fixtureDiff : d.fixtureDiff,
     fixturesPatch: typeof r.fixturesPatch === 'string' ? r.fixturesPatch : d.fixturesPatch,
     provenance: isObject(r.provenance) && typeof r.provenance.status === 'string' ? { ...p, ...r.provenance } : p,
     uvCache: isObject(r.uvCache) && typeof r.uvCache.hit === 'boolean' ? { ...d.uvCache, ...r.uvCache } : d.uvCache,
