@@ -57,6 +57,14 @@ export interface Inputs {
   /** Remember this leg's runs in the Actions cache. */
   history: boolean
   notifyOn: NotifyOn
+  /** Search the builds between the last good version and a failing one for the first bad build. */
+  bisect: boolean
+  bisectOn: Set<Outcome>
+  bisectMaxProbes: number
+  /** The probes' total time budget. */
+  bisectTimeoutMs: number
+  /** e.g. `https://github.com/org/repo/compare/{good}...{bad}`; empty: no link. */
+  compareUrlTemplate: string
 }
 
 /** What could be learnt about the run even when validation fails, so the report can name it. */
@@ -139,15 +147,17 @@ function pattern(value: string): RegExp | null {
 
 const FAIL_ON_DEFAULT = 'incompatible,error'
 
-/** `fail-on` words; `none` alone means "never fail" (an empty input means the default, as on a runner). */
-function readFailOn(): Set<Outcome> {
-  const words = splitList(read('fail-on', FAIL_ON_DEFAULT))
+/** A list of outcome words; `none` alone means the empty set (an empty input means the default, as on a runner). */
+function readOutcomes(name: string, fallback: string): Set<Outcome> {
+  const words = splitList(read(name, fallback))
   if (words.length === 1 && words[0] === 'none') return new Set()
   for (const word of words) {
-    if (!(OUTCOMES as readonly string[]).includes(word)) throw bad('fail-on', word, `use a comma-separated list of ${OUTCOMES.map((o) => `'${o}'`).join(', ')}, or 'none'`)
+    if (!(OUTCOMES as readonly string[]).includes(word)) throw bad(name, word, `use a comma-separated list of ${OUTCOMES.map((o) => `'${o}'`).join(', ')}, or 'none'`)
   }
   return new Set(words as Outcome[])
 }
+
+const readFailOn = () => readOutcomes('fail-on', FAIL_ON_DEFAULT)
 
 export interface ReportInputs {
   results: string
@@ -265,6 +275,7 @@ function readInputs(): Inputs {
   const leg = readLeg(normalizeName(pkg), version ? 'explicit' : channel)
 
   const couldNotTest = read('could-not-test-exit-code')
+  const replayTimeoutMs = minutes('replay-timeout-minutes', read('replay-timeout-minutes', '30'))
   const stale = read('stale-after-days')
 
   return {
@@ -285,7 +296,7 @@ function readInputs(): Inputs {
     recordOnFork: bool('record-on-fork', read('record-on-fork', 'false')),
     staleAfterDays: stale ? integer('stale-after-days', stale, 0, 100_000, 'use a whole number of days, or 0 to turn the warning off') : null,
     workingDirectory: path.resolve(workspace(), read('working-directory', '.')),
-    replayTimeoutMs: minutes('replay-timeout-minutes', read('replay-timeout-minutes', '30')),
+    replayTimeoutMs,
     recordTimeoutMs: minutes('record-timeout-minutes', read('record-timeout-minutes', '60')),
     fixturesPath: read('fixtures-path'),
     uvVersion,
@@ -301,7 +312,21 @@ function readInputs(): Inputs {
     leg,
     history: bool('history', read('history', 'true')),
     notifyOn: oneOf('notify-on', read('notify-on', 'change').toLowerCase(), NOTIFY_ON),
+    bisect: bool('bisect', read('bisect', 'false')),
+    bisectOn: readOutcomes('bisect-on', 'incompatible'),
+    bisectMaxProbes: integer('bisect-max-probes', read('bisect-max-probes', '4'), 1, 20, 'use a whole number of probes from 1 to 20'),
+    // Default: twice the replay timeout (so two probes fit), within a job's own 6 hours.
+    bisectTimeoutMs: minutes('bisect-timeout-minutes', read('bisect-timeout-minutes', String(Math.min(2 * replayTimeoutMs, 360 * 60_000) / 60_000))),
+    compareUrlTemplate: compareTemplate(read('compare-url-template')),
   }
+}
+
+/** An http(s) URL with `{good}` and `{bad}` where the versions go. */
+function compareTemplate(value: string): string {
+  if (!value) return ''
+  httpUrl('compare-url-template', value.replaceAll('{good}', 'g').replaceAll('{bad}', 'b'))
+  if (!value.includes('{good}') || !value.includes('{bad}')) throw bad('compare-url-template', value, 'include both {good} and {bad}, e.g. https://github.com/org/repo/compare/v{good}...v{bad}')
+  return value
 }
 
 const DEPENDENCY_GLOB_DEFAULT = '**/uv.lock,**/requirements*.txt,**/pyproject.toml'

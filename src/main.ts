@@ -13,7 +13,8 @@ import { describeRecordings, keepRecordings } from './stages/recordings'
 import { patchNoteForReason } from './core/recordings/compare'
 import { runCommand, testVersion } from './stages/test-version'
 import { fixturesPatchPath, publish } from './stages/publish'
-import { cacheCallPending, rememberRun, restoreHistory, saveHistory, testedBuild } from './stages/history'
+import { cacheCallPending, rememberRun, restoreHistory, saveHistory, testedBuild, type Memory } from './stages/history'
+import { bisect, lastGoodOf, whyNotBisect } from './stages/bisect'
 import { stage } from './stages/stage'
 import { classify } from './core/classify'
 import { newRunState, type RunState } from './core/result-file'
@@ -36,7 +37,7 @@ async function checkWorkingDirectory(dir: string): Promise<void> {
   if (!stat?.isDirectory()) throw new UserError(`'working-directory' ${dir} does not exist or is not a folder: check the path, which is relative to the workspace.`)
 }
 
-async function pipeline(inputs: Inputs, state: RunState): Promise<void> {
+async function pipeline(inputs: Inputs, state: RunState, memory: Memory | null): Promise<void> {
   state.companions = inputs.companions
   if (inputs.version) state.version = inputs.version
   await checkWorkingDirectory(inputs.workingDirectory)
@@ -78,8 +79,6 @@ async function pipeline(inputs: Inputs, state: RunState): Promise<void> {
     }
   }
 
-  state.uvCache = await stage("Save uv's cache", () => saveUvCache(inputs, state.uv.path, state.uvCache))
-
   const verdict = classify(
     state.replay,
     state.record,
@@ -89,6 +88,14 @@ async function pipeline(inputs: Inputs, state: RunState): Promise<void> {
   )
   state.outcome = verdict.outcome
   state.reason = verdict.reason + patchNoteForReason(state.fixtureDiff)
+
+  const lastGood = lastGoodOf(memory)
+  const noBisect = whyNotBisect(inputs, state, lastGood)
+  if (noBisect) state.notes.push(noBisect)
+  if (noBisect === '') state.bisect = await stage('First bad build', () => bisect(inputs, resolution, state, lastGood, memory))
+
+  // After the phases and probes, whatever their result: what they downloaded is what saves time next run.
+  state.uvCache = await stage("Save uv's cache", () => saveUvCache(inputs, state.uv.path, state.uvCache))
 }
 
 export async function run(): Promise<void> {
@@ -126,7 +133,7 @@ export async function run(): Promise<void> {
 
   try {
     if (!loaded.ok) throw loaded.error
-    await pipeline(loaded.inputs, state)
+    await pipeline(loaded.inputs, state, memory)
   } catch (e) {
     fail(userMessage(e))
   }

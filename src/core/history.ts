@@ -65,7 +65,43 @@ export function validEntry(v: unknown): HistoryEntry | null {
   return ok ? { version, outcome: outcome as Outcome, date, runUrl, sha256, uploadTime } : null
 }
 
-export type ParsedHistory = { ok: true; entries: HistoryEntry[]; dropped: number } | { ok: false; problem: string }
+/**
+ * A bisection probe's verdict on one build, kept so the next run does not probe it again:
+ * `good` (replay passed), `bad` (replay failed), `not-installable` (says nothing about the code).
+ */
+export const PROBE_RESULTS = ['good', 'bad', 'not-installable'] as const
+export type ProbeResult = (typeof PROBE_RESULTS)[number]
+
+export interface ProbeEntry {
+  version: string
+  result: ProbeResult
+  date: string
+  sha256: string
+  uploadTime: string
+}
+
+/** Probes kept per leg. */
+export const MAX_PROBES = 200
+
+/** The probe when every field is of the expected form, else null. */
+export function validProbe(v: unknown): ProbeEntry | null {
+  if (!isObject(v)) return null
+  const { version, result, date, sha256, uploadTime } = v
+  const ok =
+    typeof version === 'string' &&
+    version !== '' &&
+    VERSION.test(version) &&
+    (PROBE_RESULTS as readonly string[]).includes(result as string) &&
+    typeof date === 'string' &&
+    ISO_DATE.test(date) &&
+    typeof sha256 === 'string' &&
+    SHA256.test(sha256) &&
+    typeof uploadTime === 'string' &&
+    (uploadTime === '' || ISO_DATE.test(uploadTime))
+  return ok ? { version, result: result as ProbeResult, date, sha256, uploadTime } : null
+}
+
+export type ParsedHistory = { ok: true; entries: HistoryEntry[]; probes: ProbeEntry[]; dropped: number } | { ok: false; problem: string }
 
 /** Reads a stored history file. It comes from a cache anyone with a workflow could write: check everything. */
 export function parseHistory(text: string, expect: HistoryIdentity): ParsedHistory {
@@ -81,12 +117,32 @@ export function parseHistory(text: string, expect: HistoryIdentity): ParsedHisto
   if (data.package !== expect.package || data.leg !== expect.leg) return { ok: false, problem: 'it belongs to another leg' }
   if (!Array.isArray(data.runs)) return { ok: false, problem: 'it has no list of runs' }
   const entries = data.runs.map(validEntry).filter((e): e is HistoryEntry => e !== null)
-  return { ok: true, entries: entries.slice(-MAX_ENTRIES), dropped: data.runs.length - entries.length }
+  // Probes came later: a history without them has none.
+  const rawProbes = Array.isArray(data.probes) ? data.probes : []
+  const probes = rawProbes.map(validProbe).filter((p): p is ProbeEntry => p !== null)
+  return { ok: true, entries: entries.slice(-MAX_ENTRIES), probes: probes.slice(-MAX_PROBES), dropped: data.runs.length - entries.length + rawProbes.length - probes.length }
 }
 
-/** The file to store: the past runs plus this one, the newest MAX_ENTRIES. */
-export function serializeHistory(identity: HistoryIdentity, past: HistoryEntry[], current: HistoryEntry): string {
-  return JSON.stringify({ schema: HISTORY_SCHEMA, package: identity.package, leg: identity.leg, runs: [...past, current].slice(-MAX_ENTRIES) }, null, 1) + '\n'
+/** The file to store: the past runs plus this one, the newest MAX_ENTRIES, and the newest MAX_PROBES probes. */
+export function serializeHistory(identity: HistoryIdentity, past: HistoryEntry[], current: HistoryEntry, probes: ProbeEntry[] = []): string {
+  return JSON.stringify({ schema: HISTORY_SCHEMA, package: identity.package, leg: identity.leg, runs: [...past, current].slice(-MAX_ENTRIES), probes: probes.slice(-MAX_PROBES) }, null, 1) + '\n'
+}
+
+/**
+ * What this leg already knows about builds, for a bisection: a past run's outcome (replay passed:
+ * good; replay failed: bad) or a past probe's result, newest first wins. A build whose sha256 is
+ * known and differs from today's file is another build of that version: nothing is known of it.
+ */
+export function knownResults(past: HistoryEntry[], probes: ProbeEntry[], sha256Of: (version: string) => string): Map<string, ProbeResult> {
+  const known = new Map<string, ProbeResult>()
+  const fromRun = (o: Outcome): ProbeResult | null => (o === 'compatible' ? 'good' : o === 'incompatible' || o === 'needs-recording' ? 'bad' : o === 'not-installable' ? 'not-installable' : null)
+  const sameBuild = (version: string, sha256: string) => !sha256 || !sha256Of(version) || sha256 === sha256Of(version)
+  const all: { version: string; result: ProbeResult | null; date: string; sha256: string }[] = [
+    ...past.map((e) => ({ version: e.version, result: fromRun(e.outcome), date: e.date, sha256: e.sha256 })),
+    ...probes.map((p) => ({ ...p })),
+  ].sort((a, b) => a.date.localeCompare(b.date))
+  for (const e of all) if (e.version && e.result && sameBuild(e.version, e.sha256)) known.set(e.version, e.result)
+  return known
 }
 
 /** `2026-04-10 (0.7.2.dev20260410)`; empty when the leg is not failing. */

@@ -195,6 +195,9 @@ export function slackPayload(r: ResultFile, summary: string): Record<string, str
     failing_since: formatFailingSince(r.history.failingSince),
     status_changed: String(r.history.statusChanged),
     notify: String(r.history.notify),
+    first_bad_version: r.bisect?.firstBadVersion ?? '',
+    last_good_version: r.bisect?.lastGoodVersion ?? '',
+    compare_url: r.bisect?.compareUrl ?? '',
   }
 }
 
@@ -223,8 +226,11 @@ export function outputsOf(r: ResultFile, resultFile: string, summary: string): R
     'previous-version': r.history.previousVersion,
     'status-changed': String(r.history.statusChanged),
     'failing-since': formatFailingSince(r.history.failingSince),
-    'last-good-version': r.history.lastGoodVersion,
-    'first-bad-version': r.history.firstBadVersion,
+    // A bisection knows better than the history which builds bound the break.
+    'last-good-version': r.bisect?.lastGoodVersion || r.history.lastGoodVersion,
+    'first-bad-version': r.bisect?.firstBadVersion || r.history.firstBadVersion,
+    'bisect-exact': String(r.bisect?.exact ?? false),
+    'bisect-probes': String(r.bisect?.probes.length ?? 0),
     notify: String(r.history.notify),
   }
 }

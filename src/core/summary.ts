@@ -41,6 +41,21 @@ export function historySection(h: History): string {
   return md
 }
 
+/** "first bad build: X (uploaded D); last good: Y", with the compare link and each probe folded. */
+export function bisectSection(b: NonNullable<ResultFile['bisect']>): string {
+  const uploaded = (v: string) => b.probes.find((p) => p.version === v)?.uploadTime
+  const when = (v: string) => (uploaded(v) ? ` (uploaded ${day(uploaded(v)!)})` : '')
+  let md = '### First bad build\n\n'
+  md += escapeHtml(`first bad build: ${b.firstBadVersion}${when(b.firstBadVersion)}; last good: ${b.lastGoodVersion}${when(b.lastGoodVersion)}`)
+  md += b.exact ? ' (adjacent builds: exact)\n\n' : `\n\n${escapeHtml(`A range, not exact: ${b.note || 'builds between were not probed'}.`)}\n\n`
+  if (/^https?:\/\//.test(b.compareUrl)) md += `[Compare ${escapeHtml(b.lastGoodVersion)}...${escapeHtml(b.firstBadVersion)}](${b.compareUrl.replace(/[()\s<>]/g, encodeURIComponent)})\n\n`
+  if (b.probes.length) {
+    const rows = b.probes.map((p) => `| ${cell(p.version)} | ${cell(p.uploadTime ? day(p.uploadTime) : '—')} | ${p.result} | ${seconds(p.durationMs)} |`)
+    md += `<details><summary>${b.probes.length} probe(s), replay only, never record</summary>\n\n| Build | Uploaded | Result | Took |\n|---|---|---|---|\n${rows.join('\n')}\n\n</details>\n\n`
+  } else md += 'No probe was needed: the history already knew the builds around the break.\n\n'
+  return md
+}
+
 function uvCacheCell(c: ResultFile['uvCache']): string {
   if (!c.key) return 'not kept across runs'
   const restored = c.hit ? `restored ${formatBytes(c.restoredBytes)}${c.restoredKey === c.key ? '' : ' (fallback)'}` : 'cold (no entry yet)'
@@ -71,6 +86,7 @@ function render(r: ResultFile, summary: string, tails: { replay: string; record:
   md += '| | |\n|---|---|\n'
   md += rows.map(([k, v]) => `| ${k} | ${cell(v)} |`).join('\n') + '\n\n'
   md += historySection(r.history)
+  if (r.bisect) md += bisectSection(r.bisect)
   if (r.fixturesChanged.length) {
     md += foldedPre(`Fixtures changed (${r.fixturesChanged.length})`, r.fixturesChanged.map((c) => `${c.change.padEnd(8)} ${c.path}`).join('\n'))
   }

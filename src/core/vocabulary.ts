@@ -63,7 +63,8 @@ export interface Bisect {
   lastGoodVersion: string
   compareUrl: string
   note: string
-  probes: { version: string; uploadTime: string; result: string; durationMs: number }[]
+  /** Each probe: `good` (replay passed), `bad` (replay failed) or `not-installable` (skipped). */
+  probes: { version: string; uploadTime: string; sha256: string; result: 'good' | 'bad' | 'not-installable'; durationMs: number }[]
 }
 
 export interface Provenance {

@@ -8,7 +8,7 @@ import type { Inputs } from '../inputs'
 import { cacheClient, restore, save } from '../io/actions-cache'
 import { eventName, runAttemptId, runInfo, sentinelTemp } from '../io/runner'
 import { redactUrl } from '../io/secrets'
-import { HISTORY_FILE_LIMIT, computeHistory, historyKeyPrefix, newBuildOfSameVersion, parseHistory, serializeHistory, type HistoryEntry, type HistoryIdentity, type NotifyOn } from '../core/history'
+import { HISTORY_FILE_LIMIT, computeHistory, historyKeyPrefix, newBuildOfSameVersion, parseHistory, serializeHistory, type HistoryEntry, type HistoryIdentity, type NotifyOn, type ProbeEntry, type ProbeResult } from '../core/history'
 import { currentPlatform } from '../core/platform'
 import type { RunState } from '../core/result-file'
 import { normalizeName } from '../core/names'
@@ -22,6 +22,8 @@ export interface Memory {
   file: string
   /** Past runs, oldest first. */
   past: HistoryEntry[]
+  /** Past bisection probes, oldest first; this run's are added when it is saved. */
+  probes: ProbeEntry[]
   /** False on pull-request events: their cache scope is the pull request's own. */
   save: boolean
 }
@@ -62,7 +64,7 @@ export async function restoreHistory(inputs: Inputs): Promise<Memory | null> {
   const identity = { package: normalizeName(inputs.package), leg: inputs.leg }
   // Credentials in the index URL rotate; the leg's story does not.
   const prefix = historyKeyPrefix(identity.package, identity.leg, redactUrl(defaultIndex(inputs)))
-  const memory: Memory = { identity, prefix, file: path.join(sentinelTemp(), 'history', 'history.json'), past: [], save: !READ_ONLY_EVENTS.has(eventName()) }
+  const memory: Memory = { identity, prefix, file: path.join(sentinelTemp(), 'history', 'history.json'), past: [], probes: [], save: !READ_ONLY_EVENTS.has(eventName()) }
   core.info(`Leg: ${identity.leg}`)
   core.debug(`History cache key prefix: ${prefix}`)
   try {
@@ -77,7 +79,7 @@ export async function restoreHistory(inputs: Inputs): Promise<Memory | null> {
       core.info(`No history of leg ${identity.leg} in the Actions cache (a first run, or unused for 7 days and evicted). This run counts as the first.`)
       return memory
     }
-    memory.past = await readHistoryFile(memory.file, identity)
+    Object.assign(memory, await readHistoryFile(memory.file, identity))
     core.info(`History of leg ${identity.leg}: ${memory.past.length} earlier run(s), restored from ${key}`)
   } catch (e) {
     core.warning(`The history could not be restored (${(e as Error).message}); this run counts as the first.`)
@@ -85,10 +87,10 @@ export async function restoreHistory(inputs: Inputs): Promise<Memory | null> {
   return memory
 }
 
-async function readHistoryFile(file: string, identity: HistoryIdentity): Promise<HistoryEntry[]> {
+async function readHistoryFile(file: string, identity: HistoryIdentity): Promise<Pick<Memory, 'past' | 'probes'>> {
   const ignored = (why: string) => {
     core.warning(`The stored history of leg ${identity.leg} was ignored: ${why}. This run counts as the first; its save starts a new history.`)
-    return []
+    return { past: [], probes: [] }
   }
   const stat = await fs.stat(file).catch(() => null)
   if (!stat?.isFile()) return ignored('the cache entry holds no history file')
@@ -96,12 +98,18 @@ async function readHistoryFile(file: string, identity: HistoryIdentity): Promise
   const parsed = parseHistory(await fs.readFile(file, 'utf8'), identity)
   if (!parsed.ok) return ignored(parsed.problem)
   if (parsed.dropped) core.warning(`${parsed.dropped} stored run(s) of leg ${identity.leg} were malformed and were ignored.`)
-  return parsed.entries
+  return { past: parsed.entries, probes: parsed.probes }
 }
 
 /** This run as the history keeps it. */
 function entryOf(state: RunState): HistoryEntry {
   return { version: state.version, outcome: state.outcome, date: state.startedAt.toISOString(), runUrl: runInfo().url, sha256: state.build.sha256, uploadTime: state.build.uploadTime }
+}
+
+/** This run's bisection probes as the history keeps them. */
+function probesOf(state: RunState): ProbeEntry[] {
+  const date = new Date().toISOString()
+  return (state.bisect?.probes ?? []).map((p) => ({ version: p.version, result: p.result as ProbeResult, date, sha256: p.sha256, uploadTime: p.uploadTime }))
 }
 
 /** Fills `state.history` from the past runs (none when history is off or missed) and this run. */
@@ -121,7 +129,7 @@ export async function saveHistory(memory: Memory, state: RunState): Promise<void
   }
   try {
     await fs.mkdir(path.dirname(memory.file), { recursive: true })
-    await fs.writeFile(memory.file, serializeHistory(memory.identity, memory.past, entryOf(state)))
+    await fs.writeFile(memory.file, serializeHistory(memory.identity, memory.past, entryOf(state), [...memory.probes, ...probesOf(state)]))
     const key = `${memory.prefix}${runAttemptId()}`
     if (await bounded('Saving the history', save('history', [memory.file], key))) core.info(`History of leg ${memory.identity.leg} saved as ${key}`)
   } catch (e) {
