@@ -77,7 +77,7 @@ describe('the stored history, read as untrusted input', () => {
 
   test('what is written is read back', () => {
     const text = serializeHistory(id, good.slice(0, 1), good[1]!)
-    assert.deepEqual(parseHistory(text, id), { ok: true, entries: good, dropped: 0 })
+    assert.deepEqual(parseHistory(text, id), { ok: true, entries: good, probes: [], dropped: 0 })
   })
 
   test(`the store keeps the newest ${MAX_ENTRIES} runs`, () => {
@@ -117,7 +117,7 @@ describe('the stored history, read as untrusted input', () => {
   for (const [name, change] of bad) {
     test(`a run with ${name} is dropped, the others kept`, () => {
       const parsed = parseHistory(wrap([good[0], { ...good[1], ...change }]), id)
-      assert.deepEqual(parsed, { ok: true, entries: [good[0]], dropped: 1 })
+      assert.deepEqual(parsed, { ok: true, entries: [good[0]], probes: [], dropped: 1 })
     })
   }
 })
