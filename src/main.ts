@@ -1,5 +1,5 @@
 // compat-sentinel, read top to bottom:
-// inputs → resolve → install uv → prefetch → replay (→ record) → classify → publish.
+// inputs → resolve → verify provenance → install uv → prefetch → replay (→ record) → classify → publish.
 import * as core from '@actions/core'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
@@ -16,12 +16,15 @@ import { fixturesPatchPath, publish } from './stages/publish'
 import { cacheCallPending, rememberRun, restoreHistory, saveHistory, testedBuild, type Memory } from './stages/history'
 import { bisect, lastGoodOf, whyNotBisect } from './stages/bisect'
 import { stage } from './stages/stage'
+import { verifyProvenance } from './stages/provenance'
+import { shouldRecommendPublisher } from './core/provenance'
 import { classify } from './core/classify'
 import { newRunState, type RunState } from './core/result-file'
 import { normalizeName } from './core/names'
 import { UserError } from './core/vocabulary'
 import { NetworkError } from './io/http'
-import { registerSecrets } from './io/secrets'
+import { maskNamedVariables, registerSecrets } from './io/secrets'
+import { checkRunnerFolders } from './io/runner'
 import { runIsForkPullRequest } from './io/event'
 
 /** The one message a user reads when the run could not test. */
@@ -38,6 +41,7 @@ async function checkWorkingDirectory(dir: string): Promise<void> {
 }
 
 async function pipeline(inputs: Inputs, state: RunState, memory: Memory | null): Promise<void> {
+  checkRunnerFolders()
   state.companions = inputs.companions
   if (inputs.version) state.version = inputs.version
   await checkWorkingDirectory(inputs.workingDirectory)
@@ -51,6 +55,18 @@ async function pipeline(inputs: Inputs, state: RunState, memory: Memory | null):
   state.version = resolution.version
   state.build = testedBuild(resolution)
   state.isPinned = isPinned(state.version, state.pinnedVersion)
+
+  // Before uv, the wheels folder (exported to later steps) or any command sees the files.
+  if (inputs.expectedPublisher) {
+    state.provenance = await stage('Verify provenance', () => verifyProvenance(inputs, resolution)).catch((e: unknown) => {
+      // Could not check at all (e.g. Sigstore's trust root unreachable): nothing verified.
+      state.provenance = { status: 'absent', publisher: '', detail: userMessage(e) }
+      throw e
+    })
+    if (state.provenance.status !== 'verified') throw new UserError(state.provenance.detail)
+  } else if (shouldRecommendPublisher(state.channel, resolution.indexUrl)) {
+    core.notice("This dev/pre build comes from TestPyPI, where anyone can register a project name its maintainers never claimed. Set 'expected-publisher' (e.g. github:owner/repo) so only builds attested by the upstream's own workflow are tested.")
+  }
 
   state.uv = await stage('Install uv', () => installUv(inputs))
   state.uvCache = await stage("Restore uv's cache", () => restoreUvCache(inputs, state.leg, state.version))
@@ -101,6 +117,7 @@ async function pipeline(inputs: Inputs, state: RunState, memory: Memory | null):
 export async function run(): Promise<void> {
   registerSecrets()
   const loaded = await stage('Inputs', async () => loadInputs())
+  if (loaded.ok) maskNamedVariables(loaded.inputs.maskEnv)
   const state = newRunState(loaded.ok ? { package: normalizeName(loaded.inputs.package), channel: effectiveChannel(loaded.inputs), leg: loaded.inputs.leg } : loaded.partial)
   const failOn = loaded.ok ? loaded.inputs.failOn : loaded.partial.failOn
   // Without valid inputs the leg's identity is not known for sure: its history is left alone.

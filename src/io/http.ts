@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { rename, rm } from 'node:fs/promises'
 import { once } from 'node:events'
-import { EnvHttpProxyAgent, fetch, type Response } from 'undici'
+import { EnvHttpProxyAgent, fetch, setGlobalDispatcher, type Response } from 'undici'
 import { UserError } from '../core/vocabulary'
 import { redactUrl } from './secrets'
 
@@ -59,6 +59,14 @@ function retryAfter(res: Response): number | undefined {
   const secs = Number(h)
   const ms = Number.isFinite(secs) ? secs * 1000 : Date.parse(h) - Date.now()
   return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS) : undefined
+}
+
+/**
+ * Makes the global `fetch` (which libraries such as @sigstore/tuf use) go through the same proxy
+ * handling and timeouts as the action's own requests; Node's fetch ignores HTTPS_PROXY otherwise.
+ */
+export function shareProxySettingsWithGlobalFetch(): void {
+  setGlobalDispatcher(dispatcher())
 }
 
 /** Why a request failed, in words, from undici's error and its cause. */
