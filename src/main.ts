@@ -1,23 +1,22 @@
 // compat-sentinel, read top to bottom:
-// inputs → resolve → verify provenance → install uv → prefetch → replay (→ record) → classify → publish.
+// inputs → restore history → resolve → verify provenance → install uv → restore uv's cache →
+// prefetch, install, replay (→ record) → classify → first bad build → save uv's cache →
+// publish → save history.
 import * as core from '@actions/core'
 import * as fs from 'node:fs/promises'
-import * as path from 'node:path'
 import { loadInputs, type Inputs } from './inputs'
 import { effectiveChannel, isPinned, readPinned, resolveVersion } from './stages/resolve'
 import { installUv } from './stages/uv'
 import { restoreUvCache, saveUvCache } from './stages/uv-cache'
 import { stopCurrentPhase } from './stages/phases'
-import { diffSnapshots, snapshot } from './stages/fixtures'
-import { describeRecordings, keepRecordings } from './stages/recordings'
+import { record } from './stages/record'
 import { patchNoteForReason } from './core/recordings/compare'
-import { runCommand, testVersion } from './stages/test-version'
-import { fixturesPatchPath, publish } from './stages/publish'
+import { testVersion } from './stages/test-version'
+import { publish } from './stages/publish'
 import { cacheCallPending, rememberRun, restoreHistory, saveHistory, testedBuild, type Memory } from './stages/history'
 import { bisect, lastGoodOf, whyNotBisect } from './stages/bisect'
 import { stage } from './stages/stage'
-import { verifyProvenance } from './stages/provenance'
-import { shouldRecommendPublisher } from './core/provenance'
+import { requirePublisher } from './stages/provenance'
 import { classify } from './core/classify'
 import { newRunState, type RunState } from './core/result-file'
 import { normalizeName } from './core/names'
@@ -55,23 +54,13 @@ async function pipeline(inputs: Inputs, state: RunState, memory: Memory | null):
   state.version = resolution.version
   state.build = testedBuild(resolution)
   state.isPinned = isPinned(state.version, state.pinnedVersion)
+  state.notes.push(...resolution.warnings)
 
   // Before uv, the wheels folder (exported to later steps) or any command sees the files.
-  if (inputs.expectedPublisher) {
-    state.provenance = await stage('Verify provenance', () => verifyProvenance(inputs, resolution)).catch((e: unknown) => {
-      // Could not check at all (e.g. Sigstore's trust root unreachable): nothing verified.
-      state.provenance = { status: 'absent', publisher: '', detail: userMessage(e) }
-      throw e
-    })
-    if (state.provenance.status !== 'verified') throw new UserError(state.provenance.detail)
-  } else if (shouldRecommendPublisher(state.channel, resolution.indexUrl)) {
-    core.notice("This dev/pre build comes from TestPyPI, where anyone can register a project name its maintainers never claimed. Set 'expected-publisher' (e.g. github:owner/repo) so only builds attested by the upstream's own workflow are tested.")
-  }
+  await stage('Verify provenance', () => requirePublisher(inputs, resolution, state))
 
   state.uv = await stage('Install uv', () => installUv(inputs))
   state.uvCache = await stage("Restore uv's cache", () => restoreUvCache(inputs, state.leg, state.version))
-
-  state.notes.push(...resolution.warnings)
 
   const tested = await testVersion(inputs, resolution, state, (wheels) => (state.wheels = wheels))
   state.install = tested.install
@@ -85,17 +74,7 @@ async function pipeline(inputs: Inputs, state: RunState, memory: Memory | null):
   if (wantsRecord) core.debug(`record wanted; event ${process.env.GITHUB_EVENT_NAME || '(none)'}, from a fork: ${fork}, record-on-fork: ${inputs.recordOnFork}`)
   const recordSkipped = fork ? 'record skipped: pull request from a fork has no secrets' : ''
   if (recordSkipped) core.info(`${recordSkipped} (set record-on-fork: true to record anyway)`)
-  if (wantsRecord && !recordSkipped) {
-    const fixtures = inputs.fixturesPath ? path.resolve(inputs.workingDirectory, inputs.fixturesPath) : ''
-    const before = fixtures ? await snapshot(fixtures) : new Map()
-    const kept = fixtures ? await keepRecordings(fixtures, inputs.workingDirectory) : null
-    state.record = await runCommand(inputs, state, 'record')
-    if (fixtures) {
-      const after = await snapshot(fixtures)
-      state.fixturesChanged = diffSnapshots(before, after, inputs.fixturesPath)
-      Object.assign(state, await stage('What changed in the recordings', () => describeRecordings(kept, before, after, inputs.fixturesPath, fixturesPatchPath(state))))
-    }
-  }
+  if (wantsRecord && !recordSkipped) await record(inputs, state)
 
   const verdict = classify(
     state.replay,

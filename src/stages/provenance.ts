@@ -9,6 +9,7 @@ import * as fs from 'node:fs/promises'
 import type { Verifier } from '@sigstore/verify'
 import type { Inputs } from '../inputs'
 import type { Resolution } from './resolve'
+import type { RunState } from '../core/result-file'
 import type { IndexFile } from '../core/simple-api'
 import { HttpStatusError, NetworkError, getText, shareProxySettingsWithGlobalFetch } from '../io/http'
 import { currentPlatform } from '../core/platform'
@@ -23,6 +24,7 @@ import {
   parseProvenance,
   printable,
   publisherMatches,
+  shouldRecommendPublisher,
   signerIdentity,
   statementProblem,
   toSigstoreBundleJson,
@@ -167,4 +169,27 @@ export async function verifyProvenance(inputs: Pick<Inputs, 'package' | 'compani
     publisher: failed?.publisher || publishers.join(', '),
     detail: `${failed?.problem ?? 'provenance not verified'}. ${status === 'absent' ? FIX.absent : FIX.mismatch}`,
   }
+}
+
+/**
+ * The publisher check, before uv, the wheels folder (exported to later steps) or any command sees
+ * the files: fills `state.provenance`; anything but `verified` ends the run as an error. Off
+ * (no `expected-publisher`), a dev/pre build from TestPyPI gets a notice recommending it.
+ */
+export async function requirePublisher(inputs: Pick<Inputs, 'package' | 'companions' | 'expectedPublisher' | 'testTrustedRoot'>, res: Pick<Resolution, 'version' | 'pages' | 'indexUrl'>, state: Pick<RunState, 'provenance' | 'channel'>): Promise<void> {
+  if (!inputs.expectedPublisher) {
+    core.info("Provenance is not checked ('expected-publisher' is empty).")
+    if (shouldRecommendPublisher(state.channel, res.indexUrl)) {
+      core.notice("This dev/pre build comes from TestPyPI, where anyone can register a project name its maintainers never claimed. Set 'expected-publisher' (e.g. github:owner/repo) so only builds attested by the upstream's own workflow are tested.")
+    }
+    return
+  }
+  try {
+    state.provenance = await verifyProvenance(inputs, res)
+  } catch (e) {
+    // Could not check at all (e.g. Sigstore's trust root unreachable): nothing verified.
+    state.provenance = { status: 'absent', publisher: '', detail: e instanceof Error ? e.message : String(e) }
+    throw e
+  }
+  if (state.provenance.status !== 'verified') throw new UserError(state.provenance.detail)
 }
