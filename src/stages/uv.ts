@@ -1,8 +1,5 @@
 // a verified uv on PATH, from the tool cache when it is there.
 import * as core from '@actions/core'
-import * as exec from '@actions/exec'
-import * as io from '@actions/io'
-import * as tc from '@actions/tool-cache'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { eq, explain } from '@renovatebot/pep440'
@@ -25,6 +22,7 @@ const exe = process.platform === 'win32' ? 'uv.exe' : 'uv'
 
 /** What `uv --version` says its version is ("uv 0.9.5 (abc 2025-01-01)" gives "0.9.5"). */
 export async function uvVersionOf(bin: string): Promise<string> {
+  const exec = await import('@actions/exec')
   const out = await exec.getExecOutput(bin, ['--version'], { silent: true, ignoreReturnCode: true })
   const m = /^uv (\S+)/.exec(out.stdout.trim())
   if (out.exitCode !== 0 || !m) {
@@ -34,6 +32,8 @@ export async function uvVersionOf(bin: string): Promise<string> {
 }
 
 export async function installUv(inputs: Pick<Inputs, 'uvVersion' | 'uvDownloadUrl' | 'uvIndexUrl'>): Promise<UvInfo> {
+  // Loaded here, not at start-up: a run that fails on its inputs never needs them.
+  const [io, tc] = await Promise.all([import('@actions/io'), import('@actions/tool-cache')])
   if (inputs.uvVersion === 'system') {
     const found = await io.which('uv', false)
     if (!found) throw new UserError("'uv-version' is 'system' but there is no uv on PATH: install uv in an earlier step, or set 'uv-version' to 'latest' or an exact version.")
@@ -68,6 +68,7 @@ async function latestUv(indexUrl: string): Promise<string> {
 }
 
 async function downloadAndCache(base: string, version: string, target: { target: string; ext: string }, arch: string): Promise<void> {
+  const tc = await import('@actions/tool-cache')
   const asset = `uv-${target.target}.${target.ext}`
   const url = `${base.replace(/\/+$/, '')}/${version}/${asset}`
   const work = await fs.mkdtemp(path.join(await ensureDir(runnerTemp()), 'uv-'))
