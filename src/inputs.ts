@@ -8,6 +8,7 @@ import { CHANNELS, OUTCOMES, UserError, type Channel, type Outcome } from './cor
 import { normalizeName } from './core/names'
 import { redactUrl } from './io/secrets'
 import { workspace } from './io/runner'
+import { registerUrlCredentials } from './io/url-credentials'
 
 export type PrefetchMode = 'auto' | 'true' | 'false'
 
@@ -34,6 +35,8 @@ export interface Inputs {
   prefetchWheels: PrefetchMode
   wheelsDir: string
   cacheWheels: boolean
+  /** `max-download-mb` in bytes: the bound of a download whose size the index does not declare. */
+  maxDownloadBytes: number
   failOn: Set<Outcome>
 }
 
@@ -179,6 +182,7 @@ function readInputs(): Inputs {
   httpUrl('uv-download-url', uvDownloadUrl)
   const uvIndexUrl = read('uv-index-url', 'https://pypi.org/simple/')
   httpUrl('uv-index-url', uvIndexUrl)
+  for (const url of [indexUrl, uvDownloadUrl, uvIndexUrl]) registerUrlCredentials(url)
 
   const pinnedFile = read('pinned-file')
   const pinnedPattern = pattern(read('pinned-pattern'))
@@ -223,8 +227,9 @@ function readInputs(): Inputs {
     uvDownloadUrl,
     uvIndexUrl,
     prefetchWheels: oneOf('prefetch-wheels', read('prefetch-wheels', 'auto').toLowerCase(), ['auto', 'true', 'false'] as const),
-    wheelsDir: read('wheels-dir'),
+    wheelsDir: wheelsDir(read('wheels-dir')),
     cacheWheels: bool('cache-wheels', read('cache-wheels', 'true')),
+    maxDownloadBytes: megabytes('max-download-mb', read('max-download-mb', '2048')),
     failOn,
   }
 }
@@ -236,6 +241,19 @@ function httpUrl(name: string, value: string): void {
   } catch {
     ok = false
   }
-  if (!ok) throw bad(name, redactUrl(value), 'use an http:// or https:// URL')
+  // A URL that does not parse may still hold a password (with a raw '/' in it): never echo it then.
+  const shown = value.includes('@') ? '(hidden: it holds an @, so perhaps credentials)' : redactUrl(value)
+  if (!ok) throw bad(name, shown, 'use an http:// or https:// URL (characters such as / ? # @ in a password must be %-encoded)')
+}
+
+/** `wheels-dir`: a comma would split it in two in UV_FIND_LINKS, which is comma-separated. */
+function wheelsDir(value: string): string {
+  if (value.includes(',')) throw bad('wheels-dir', value, "use a folder path without ',' (UV_FIND_LINKS is a comma-separated list, so uv would read two folders)")
+  return value
+}
+
+function megabytes(name: string, value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw bad(name, value, 'use a whole number of megabytes (MiB), 1 or more, e.g. 2048')
+  return Number(value) * 2 ** 20
 }
 

@@ -10,18 +10,18 @@ import { stopCurrentPhase } from './stages/phases'
 import { diffSnapshots, snapshot } from './stages/fixtures'
 import { runCommand, testVersion } from './stages/test-version'
 import { publish } from './stages/publish'
-import { stage } from './stages/stage'
+import { currentStage, stage } from './stages/stage'
 import { classify } from './core/classify'
 import { newRunState, type RunState } from './core/result-file'
 import { normalizeName } from './core/names'
 import { UserError } from './core/vocabulary'
-import { NetworkError } from './io/http'
+import { RequestError } from './io/http'
 import { registerSecrets } from './io/secrets'
 
 /** The one message a user reads when the run could not test. */
 export function userMessage(e: unknown): string {
   if (e instanceof UserError) return e.message
-  if (e instanceof NetworkError) return `${e.message}. Check the URL, the network, or try again later.`
+  if (e instanceof RequestError) return `${e.url}: ${e.message}. Check the URL, the network, or try again later.`
   const err = e instanceof Error ? e : new Error(String(e))
   return `unexpected internal error: ${err.message}. Please report it with this log.`
 }
@@ -71,7 +71,8 @@ export async function run(): Promise<void> {
   const state = newRunState(loaded.ok ? { package: normalizeName(loaded.inputs.package), channel: effectiveChannel(loaded.inputs) } : loaded.partial)
   const failOn = loaded.ok ? loaded.inputs.failOn : loaded.partial.failOn
   let finished: Promise<void> | undefined
-  const finish = () => (finished ??= publish(state, failOn))
+  let published = false
+  const finish = () => (finished ??= publish(state, failOn).then(() => void (published = true)))
   const fail = (reason: string) => {
     state.outcome = 'error'
     state.reason = reason
@@ -89,6 +90,16 @@ export async function run(): Promise<void> {
   // Whatever escapes still ends in a report, never in a bare stack trace.
   process.on('uncaughtException', (e) => abort(userMessage(e)))
   process.on('unhandledRejection', (e) => abort(userMessage(e)))
+  // Work left waiting on an event that already fired (or any forgotten promise) drains the event
+  // loop, and Node would exit 0 with nothing written: publish an error instead, and fail.
+  process.once('beforeExit', () => {
+    if (published) return
+    const where = currentStage() ? `'${currentStage()}' was` : 'the action was'
+    abort(`the run ended before it finished: ${where} left waiting for something that can no longer happen. Please report it with this log.`)
+  })
+  process.on('exit', () => {
+    if (!published) process.exitCode = 1
+  })
 
   try {
     if (!loaded.ok) throw loaded.error

@@ -24,7 +24,10 @@ export function mask(text: string): string {
   return redactUrl(out)
 }
 
-/** A URL with any password replaced, for messages. */
+/**
+ * URLs with their whole userinfo replaced, for messages: `user:password@`, a bare `token@`, and a
+ * password holding a raw `@` (the userinfo runs to the last `@` before the path) all become `***@`.
+ */
 export function redactUrl(value: string): string {
-  return value.replace(/(\/\/[^/:@\s]*:)[^@/\s]*@/g, '$1***@')
+  return value.replace(/(\/\/)[^/?#\s@]*(?:@[^/?#\s@]*)*@/g, '$1***@')
 }
