@@ -134,9 +134,10 @@ function attributes(tag: string): Map<string, string | true> {
   return attrs
 }
 
-/** The file name at the end of a URL; a malformed %-escape is kept as it is. */
+/** The file name at the end of an absolute URL without fragment; a malformed %-escape is kept as it is. */
 function lastPathSegment(url: string): string {
-  const raw = new URL(url).pathname.split('/').pop() ?? ''
+  const pathOnly = url.split('?')[0]!
+  const raw = pathOnly.slice(pathOnly.lastIndexOf('/') + 1)
   try {
     return decodeURIComponent(raw)
   } catch {

@@ -300,8 +300,11 @@ export async function downloadFile(url: string, dest: string, want: DownloadOpti
           done(null, chunk)
         },
       })
+      // The file's own errors carry a syscall; a failing source destroys `out` with its error too.
       let writeFailure: NodeJS.ErrnoException | undefined
-      const out = createWriteStream(tmp).on('error', (e) => (writeFailure = e))
+      const out = createWriteStream(tmp).on('error', (e: NodeJS.ErrnoException) => {
+        if (e.syscall) writeFailure ??= e
+      })
       try {
         // pipeline settles on the first error of any side (a write error included) and closes both.
         await pipeline(res.body ?? [], measure, out)
