@@ -5,7 +5,9 @@ import * as core from '@actions/core'
 import * as path from 'node:path'
 import { valid as validPep440 } from '@renovatebot/pep440'
 import { CHANNELS, OUTCOMES, UserError, type Channel, type Outcome } from './core/vocabulary'
-import { normalizeName } from './core/names'
+import { LEG_NAME, defaultLeg, normalizeName } from './core/names'
+import type { ExpectedLegs } from './core/combine'
+import { NOTIFY_ON, type NotifyOn } from './core/history'
 import { redactUrl } from './io/secrets'
 import { workspace } from './io/runner'
 import { registerUrlCredentials } from './io/url-credentials'
@@ -25,6 +27,17 @@ export interface Inputs {
   versionEnv: string
   replayCommand: string
   recordCommand: string
+  /** Run before replay; its failure means the version is not installable. Empty: none. */
+  installCommand: string
+  installTimeoutMs: number
+  /** Replay exiting with this means "could not test" (not-installable); null: off. */
+  couldNotTestExitCode: number | null
+  /** How many times replay is run before record (at least 1). */
+  replayAttempts: number
+  /** Run record on a fork's pull request too (it has no secrets there by default). */
+  recordOnFork: boolean
+  /** Warn when the tested release is older than this many days; null: the channel's default; 0: off. */
+  staleAfterDays: number | null
   workingDirectory: string
   replayTimeoutMs: number
   recordTimeoutMs: number
@@ -37,13 +50,42 @@ export interface Inputs {
   cacheWheels: boolean
   /** `max-download-mb` in bytes: the bound of a download whose size the index does not declare. */
   maxDownloadBytes: number
+  cacheUv: boolean
+  /** Patterns relative to `workingDirectory`, hashed into uv's cache key. */
+  cacheDependencyGlob: string[]
+  pruneUvCache: boolean
   failOn: Set<Outcome>
+  /** The matrix leg's name: result file name, history key, report keys. */
+  leg: string
+  /** Remember this leg's runs in the Actions cache. */
+  history: boolean
+  notifyOn: NotifyOn
+  /** Search the builds between the last good version and a failing one for the first bad build. */
+  bisect: boolean
+  bisectOn: Set<Outcome>
+  bisectMaxProbes: number
+  /** The probes' total time budget. */
+  bisectTimeoutMs: number
+  /** e.g. `https://github.com/org/repo/compare/{good}...{bad}`; empty: no link. */
+  compareUrlTemplate: string
 }
 
 /** What could be learnt about the run even when validation fails, so the report can name it. */
 export interface PartialIdentity {
   package: string
   channel: string
+  leg: string
+}
+
+/** The runner's OS as the runner names it (`Linux`, `macOS`, `Windows`), '' outside Actions. */
+const runnerOs = () => process.env.RUNNER_OS ?? ''
+
+/** Input `leg`, or the default made of what is known; a bad value throws. */
+function readLeg(pkg: string, channel: string): string {
+  const leg = read('leg')
+  if (!leg) return defaultLeg(pkg, channel, runnerOs())
+  if (!LEG_NAME.test(leg)) throw bad('leg', leg.slice(0, 120), "use letters, digits, '.', '_' and '-' only (at most 100), e.g. 'dev-macos-py312'")
+  return leg
 }
 
 const read = (name: string, fallback = ''): string => core.getInput(name).trim() || fallback
@@ -65,6 +107,12 @@ function minutes(name: string, value: string): number {
   return Math.round(Number(value) * 60_000)
 }
 
+/** A whole number in [min, max]. */
+function integer(name: string, value: string, min: number, max: number, accepted: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw bad(name, value, accepted)
+  return Number(value)
+}
+
 function bool(name: string, value: string): boolean {
   const v = value.toLowerCase()
   if (v === 'true') return true
@@ -82,7 +130,7 @@ export function splitList(value: string): string[] {
 
 // Names the commands or the action itself rely on: letting `version-env` overwrite them would
 // break the run in confusing ways.
-const RESERVED_ENV = new Set(['PATH', 'HOME', 'SHELL', 'UV_FIND_LINKS'])
+const RESERVED_ENV = new Set(['PATH', 'HOME', 'SHELL', 'UV_FIND_LINKS', 'PIP_FIND_LINKS'])
 
 function pattern(value: string): RegExp | null {
   if (!value) return null
@@ -102,26 +150,40 @@ function pattern(value: string): RegExp | null {
 
 const FAIL_ON_DEFAULT = 'incompatible,error'
 
-/** `fail-on` words; `none` alone means "never fail" (an empty input means the default, as on a runner). */
-function readFailOn(): Set<Outcome> {
-  const words = splitList(read('fail-on', FAIL_ON_DEFAULT))
+/** A list of outcome words; `none` alone means the empty set (an empty input means the default, as on a runner). */
+function readOutcomes(name: string, fallback: string): Set<Outcome> {
+  const words = splitList(read(name, fallback))
   if (words.length === 1 && words[0] === 'none') return new Set()
   for (const word of words) {
-    if (!(OUTCOMES as readonly string[]).includes(word)) throw bad('fail-on', word, `use a comma-separated list of ${OUTCOMES.map((o) => `'${o}'`).join(', ')}, or 'none'`)
+    if (!(OUTCOMES as readonly string[]).includes(word)) throw bad(name, word, `use a comma-separated list of ${OUTCOMES.map((o) => `'${o}'`).join(', ')}, or 'none'`)
   }
   return new Set(words as Outcome[])
 }
 
+const readFailOn = () => readOutcomes('fail-on', FAIL_ON_DEFAULT)
+
 export interface ReportInputs {
   results: string
   failOn: Set<Outcome>
+  /** From `expected-legs`; null: not checked. */
+  expectedLegs: ExpectedLegs | null
+}
+
+/** `expected-legs`: a number of result files, or a list of legs or channels. */
+function readExpectedLegs(): ExpectedLegs | null {
+  const value = read('expected-legs')
+  if (!value) return null
+  if (/^\d+$/.test(value)) return { count: integer('expected-legs', value, 1, 1000, 'use a number of legs, e.g. 2, or a comma- or newline-separated list of legs or channels, e.g. stable, dev') }
+  const names = splitList(value)
+  for (const n of names) if (!/^[A-Za-z0-9._-]+$/.test(n)) throw bad('expected-legs', n, 'use a number, or leg names or channels made of letters, digits, ".", "_", "-"')
+  return { names }
 }
 
 /** The inputs of the report sub-action (report/action.yml); `failOn` is known even when they are bad. */
 export function loadReportInputs(): ({ ok: true; inputs: ReportInputs } | { ok: false; error: unknown }) & { failOn: ReadonlySet<Outcome> } {
   const failOn = failOnOrDefault()
   try {
-    return { ok: true, inputs: { results: read('results', '**/compat-sentinel-result-*.json'), failOn: readFailOn() }, failOn }
+    return { ok: true, inputs: { results: read('results', '**/compat-sentinel-result-*.json'), failOn: readFailOn(), expectedLegs: readExpectedLegs() }, failOn }
   } catch (error) {
     return { ok: false, error, failOn }
   }
@@ -153,10 +215,17 @@ function partialIdentity(): PartialIdentity {
   const pkg = read('package')
   const channel = read('channel', 'stable')
   const version = read('version')
-  return {
+  const identity = {
     package: /^[A-Za-z0-9._-]+$/.test(pkg) ? normalizeName(pkg) : '',
     channel: version ? 'explicit' : (CHANNELS as readonly string[]).includes(channel) ? channel : '',
   }
+  let leg: string
+  try {
+    leg = readLeg(identity.package, identity.channel)
+  } catch {
+    leg = defaultLeg(identity.package, identity.channel, runnerOs())
+  }
+  return { ...identity, leg }
 }
 
 function readInputs(): Inputs {
@@ -195,7 +264,7 @@ function readInputs(): Inputs {
 
   const versionEnv = read('version-env', 'UPSTREAM_VERSION')
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(versionEnv) || RESERVED_ENV.has(versionEnv) || versionEnv.startsWith('COMPAT_SENTINEL_')) {
-    throw bad('version-env', versionEnv, 'use an environment variable name of letters, digits and _ (not starting with a digit), other than PATH, HOME, SHELL, UV_FIND_LINKS and COMPAT_SENTINEL_*')
+    throw bad('version-env', versionEnv, 'use an environment variable name of letters, digits and _ (not starting with a digit), other than PATH, HOME, SHELL, UV_FIND_LINKS, PIP_FIND_LINKS and COMPAT_SENTINEL_*')
   }
 
   const replayCommand = core.getInput('replay-command').trim()
@@ -207,6 +276,11 @@ function readInputs(): Inputs {
   }
 
   const failOn = readFailOn()
+  const leg = readLeg(normalizeName(pkg), version ? 'explicit' : channel)
+
+  const couldNotTest = read('could-not-test-exit-code')
+  const replayTimeoutMs = minutes('replay-timeout-minutes', read('replay-timeout-minutes', '30'))
+  const stale = read('stale-after-days')
 
   return {
     package: pkg,
@@ -219,8 +293,14 @@ function readInputs(): Inputs {
     versionEnv,
     replayCommand,
     recordCommand: core.getInput('record-command').trim(),
+    installCommand: core.getInput('install-command').trim(),
+    installTimeoutMs: minutes('install-timeout-minutes', read('install-timeout-minutes', '15')),
+    couldNotTestExitCode: couldNotTest ? integer('could-not-test-exit-code', couldNotTest, 1, 255, 'use an exit code from 1 to 255 that your commands use only for "could not test", or leave it empty') : null,
+    replayAttempts: integer('replay-attempts', read('replay-attempts', '1'), 1, 10, 'use a whole number from 1 to 10'),
+    recordOnFork: bool('record-on-fork', read('record-on-fork', 'false')),
+    staleAfterDays: stale ? integer('stale-after-days', stale, 0, 100_000, 'use a whole number of days, or 0 to turn the warning off') : null,
     workingDirectory: path.resolve(workspace(), read('working-directory', '.')),
-    replayTimeoutMs: minutes('replay-timeout-minutes', read('replay-timeout-minutes', '30')),
+    replayTimeoutMs,
     recordTimeoutMs: minutes('record-timeout-minutes', read('record-timeout-minutes', '60')),
     fixturesPath: read('fixtures-path'),
     uvVersion,
@@ -230,8 +310,40 @@ function readInputs(): Inputs {
     wheelsDir: wheelsDir(read('wheels-dir')),
     cacheWheels: bool('cache-wheels', read('cache-wheels', 'true')),
     maxDownloadBytes: megabytes('max-download-mb', read('max-download-mb', '2048')),
+    cacheUv: bool('cache-uv', read('cache-uv', 'true')),
+    cacheDependencyGlob: dependencyGlob(read('cache-dependency-glob', DEPENDENCY_GLOB_DEFAULT)),
+    pruneUvCache: bool('prune-uv-cache', read('prune-uv-cache', 'false')),
     failOn,
+    leg,
+    history: bool('history', read('history', 'true')),
+    notifyOn: oneOf('notify-on', read('notify-on', 'change').toLowerCase(), NOTIFY_ON),
+    bisect: bool('bisect', read('bisect', 'false')),
+    bisectOn: readOutcomes('bisect-on', 'incompatible'),
+    bisectMaxProbes: integer('bisect-max-probes', read('bisect-max-probes', '4'), 1, 20, 'use a whole number of probes from 1 to 20'),
+    // Default: twice the replay timeout (so two probes fit), within a job's own 6 hours.
+    bisectTimeoutMs: minutes('bisect-timeout-minutes', read('bisect-timeout-minutes', String(Math.min(2 * replayTimeoutMs, 360 * 60_000) / 60_000))),
+    compareUrlTemplate: compareTemplate(read('compare-url-template')),
   }
+}
+
+/** An http(s) URL with `{good}` and `{bad}` where the versions go. */
+function compareTemplate(value: string): string {
+  if (!value) return ''
+  httpUrl('compare-url-template', value.replaceAll('{good}', 'g').replaceAll('{bad}', 'b'))
+  if (!value.includes('{good}') || !value.includes('{bad}')) throw bad('compare-url-template', value, 'include both {good} and {bad}, e.g. https://github.com/org/repo/compare/v{good}...v{bad}')
+  return value
+}
+
+const DEPENDENCY_GLOB_DEFAULT = '**/uv.lock,**/requirements*.txt,**/pyproject.toml'
+
+/** Glob patterns inside `working-directory`: a pattern that climbs out of it would hash the runner's files. */
+function dependencyGlob(value: string): string[] {
+  const patterns = splitList(value)
+  for (const p of patterns) {
+    const bare = p.replace(/^!/, '')
+    if (path.isAbsolute(bare) || bare.split(/[\\/]/).includes('..')) throw bad('cache-dependency-glob', p, "use patterns relative to 'working-directory', without '..', e.g. **/uv.lock")
+  }
+  return patterns
 }
 
 function httpUrl(name: string, value: string): void {

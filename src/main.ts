@@ -6,10 +6,15 @@ import * as path from 'node:path'
 import { loadInputs, type Inputs } from './inputs'
 import { effectiveChannel, isPinned, readPinned, resolveVersion } from './stages/resolve'
 import { installUv } from './stages/uv'
+import { restoreUvCache, saveUvCache } from './stages/uv-cache'
 import { stopCurrentPhase } from './stages/phases'
 import { diffSnapshots, snapshot } from './stages/fixtures'
+import { describeRecordings, keepRecordings } from './stages/recordings'
+import { patchNoteForReason } from './core/recordings/compare'
 import { runCommand, testVersion } from './stages/test-version'
-import { publish } from './stages/publish'
+import { fixturesPatchPath, publish } from './stages/publish'
+import { cacheCallPending, rememberRun, restoreHistory, saveHistory, testedBuild, type Memory } from './stages/history'
+import { bisect, lastGoodOf, whyNotBisect } from './stages/bisect'
 import { currentStage, stage } from './stages/stage'
 import { classify } from './core/classify'
 import { newRunState, type RunState } from './core/result-file'
@@ -17,6 +22,7 @@ import { normalizeName } from './core/names'
 import { UserError } from './core/vocabulary'
 import { RequestError } from './io/http'
 import { registerSecrets } from './io/secrets'
+import { runIsForkPullRequest } from './io/event'
 
 /** The one message a user reads when the run could not test. */
 export function userMessage(e: unknown): string {
@@ -31,7 +37,7 @@ async function checkWorkingDirectory(dir: string): Promise<void> {
   if (!stat?.isDirectory()) throw new UserError(`'working-directory' ${dir} does not exist or is not a folder: check the path, which is relative to the workspace.`)
 }
 
-async function pipeline(inputs: Inputs, state: RunState): Promise<void> {
+async function pipeline(inputs: Inputs, state: RunState, memory: Memory | null): Promise<void> {
   state.companions = inputs.companions
   if (inputs.version) state.version = inputs.version
   await checkWorkingDirectory(inputs.workingDirectory)
@@ -43,36 +49,72 @@ async function pipeline(inputs: Inputs, state: RunState): Promise<void> {
     return resolveVersion(inputs, state.pinnedVersion)
   })
   state.version = resolution.version
+  state.build = testedBuild(resolution)
   state.isPinned = isPinned(state.version, state.pinnedVersion)
 
   state.uv = await stage('Install uv', () => installUv(inputs))
+  state.uvCache = await stage("Restore uv's cache", () => restoreUvCache(inputs, state.leg, state.version))
+
+  state.notes.push(...resolution.warnings)
 
   const tested = await testVersion(inputs, resolution, state, (wheels) => (state.wheels = wheels))
+  state.install = tested.install
   state.replay = tested.replay
+  state.flaky = tested.flaky
 
-  if (state.replay.result !== 'success' && inputs.recordCommand) {
+  // Record costs money (real provider calls): never for a version that could not be installed,
+  // nor where a fork's pull request has no secrets to record with.
+  const wantsRecord = state.replay.result !== 'success' && !tested.notInstallable && Boolean(inputs.recordCommand)
+  const recordSkipped = wantsRecord && !inputs.recordOnFork && runIsForkPullRequest() ? 'record skipped: pull request from a fork has no secrets' : ''
+  if (recordSkipped) core.info(`${recordSkipped} (set record-on-fork: true to record anyway)`)
+  if (wantsRecord && !recordSkipped) {
     const fixtures = inputs.fixturesPath ? path.resolve(inputs.workingDirectory, inputs.fixturesPath) : ''
     const before = fixtures ? await snapshot(fixtures) : new Map()
+    const kept = fixtures ? await keepRecordings(fixtures, inputs.workingDirectory) : null
     state.record = await runCommand(inputs, state, 'record')
-    if (fixtures) state.fixturesChanged = diffSnapshots(before, await snapshot(fixtures), inputs.fixturesPath)
+    if (fixtures) {
+      const after = await snapshot(fixtures)
+      state.fixturesChanged = diffSnapshots(before, after, inputs.fixturesPath)
+      Object.assign(state, await stage('What changed in the recordings', () => describeRecordings(kept, before, after, inputs.fixturesPath, fixturesPatchPath(state))))
+    }
   }
 
-  const verdict = classify(state.replay, state.record, state.fixturesChanged.length, {
-    replay: inputs.replayTimeoutMs / 60_000,
-    record: inputs.recordTimeoutMs / 60_000,
-  })
+  const verdict = classify(
+    state.replay,
+    state.record,
+    state.fixturesChanged.length,
+    { replay: inputs.replayTimeoutMs / 60_000, record: inputs.recordTimeoutMs / 60_000 },
+    { notInstallable: tested.notInstallable, attempts: tested.attempts, recordSkipped, fixturesPath: inputs.fixturesPath },
+  )
   state.outcome = verdict.outcome
-  state.reason = verdict.reason
+  state.reason = verdict.reason + patchNoteForReason(state.fixtureDiff)
+
+  const lastGood = lastGoodOf(memory)
+  const noBisect = whyNotBisect(inputs, state, lastGood)
+  if (noBisect) state.notes.push(noBisect)
+  if (noBisect === '') state.bisect = await stage('First bad build', () => bisect(inputs, resolution, state, lastGood, memory))
+
+  // After the phases and probes, whatever their result: what they downloaded is what saves time next run.
+  state.uvCache = await stage("Save uv's cache", () => saveUvCache(inputs, state.uv.path, state.uvCache))
 }
 
 export async function run(): Promise<void> {
   registerSecrets()
   const loaded = await stage('Inputs', async () => loadInputs())
-  const state = newRunState(loaded.ok ? { package: normalizeName(loaded.inputs.package), channel: effectiveChannel(loaded.inputs) } : loaded.partial)
+  const state = newRunState(loaded.ok ? { package: normalizeName(loaded.inputs.package), channel: effectiveChannel(loaded.inputs), leg: loaded.inputs.leg } : loaded.partial)
   const failOn = loaded.ok ? loaded.inputs.failOn : loaded.partial.failOn
+  // Without valid inputs the leg's identity is not known for sure: its history is left alone.
+  const memory = loaded.ok ? await stage('Restore history', () => restoreHistory(loaded.inputs)) : null
   let finished: Promise<void> | undefined
   let published = false
-  const finish = () => (finished ??= publish(state, failOn).then(() => void (published = true)))
+  // The result is published first: saving the history must never stand in its way.
+  const finish = () =>
+    (finished ??= (async () => {
+      rememberRun(state, memory, loaded.ok ? loaded.inputs.notifyOn : 'change')
+      await publish(state, failOn)
+      published = true
+      if (memory) await stage('Save history', () => saveHistory(memory, state))
+    })())
   const fail = (reason: string) => {
     state.outcome = 'error'
     state.reason = reason
@@ -103,9 +145,11 @@ export async function run(): Promise<void> {
 
   try {
     if (!loaded.ok) throw loaded.error
-    await pipeline(loaded.inputs, state)
+    await pipeline(loaded.inputs, state, memory)
   } catch (e) {
     fail(userMessage(e))
   }
   await finish()
+  // A cache call given up on may still hold a socket open; the run is over, so do not wait for it.
+  if (cacheCallPending()) process.exit()
 }

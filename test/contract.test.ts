@@ -60,16 +60,30 @@ function checkInputs(part: string, declared: Record<string, { required?: boolean
   }
 }
 
+/** The "Additions (v1.1)" table: names by where they go (`inputs`, `outputs`, `report inputs`, ...). */
+function additions(where: string): string[] {
+  const part = section(contract, '## Additions (v1.1')
+  return part
+    .split('\n')
+    .filter((l) => l.startsWith(`| ${where} |`))
+    .flatMap((l) => [...l.split('|')[2]!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!))
+}
+
 test('action.yml declares every input of the contract with its default', () => {
   checkInputs(section(contract, '## Inputs'), action.inputs)
+  for (const name of additions('inputs')) assert.ok(action.inputs[name]?.description, `input ${name} (contract additions) missing or undescribed in action.yml`)
 })
 
 test('action.yml declares every output of the contract', () => {
-  const names = rows(section(contract, '## Outputs')).flatMap((r) => r.names)
-  assert.ok(names.includes('replay-result') && names.includes('record-result') && names.includes('uv-path'))
+  const names = [...rows(section(contract, '## Outputs')).flatMap((r) => r.names), ...additions('outputs')]
+  assert.ok(names.includes('replay-result') && names.includes('record-result') && names.includes('uv-path') && names.includes('uv-cache-hit'))
   for (const n of names) assert.ok(action.outputs[n]?.description, `output ${n} missing or undescribed in action.yml`)
-  // Nothing beyond the contract, so outputs cannot drift silently.
-  assert.deepEqual(Object.keys(action.outputs).sort(), [...names].sort())
+  // Nothing beyond the contract (with its v1.1 additions), so outputs cannot drift silently.
+  const added = section(contract, '## Additions')
+    .split('\n')
+    .filter((l) => /^\| outputs \|/.test(l))
+    .flatMap((l) => [...l.split('|')[2]!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!))
+  for (const n of Object.keys(action.outputs)) assert.ok(names.includes(n) || added.includes(n), `output ${n} is neither in the contract nor in its additions`)
 })
 
 test('action.yml runs dist/index.js on node24', () => {
@@ -82,8 +96,9 @@ test('report/action.yml declares the report sub-action of the contract', () => {
   const part = section(contract, '## The report sub-action')
   const [inputs, outputs] = part.split(/\n\| output/)
   checkInputs(inputs!, report.inputs)
-  const outNames = rows(outputs!).flatMap((r) => r.names).filter((n) => !n.includes('_'))
+  const outNames = [...rows(outputs!).flatMap((r) => r.names).filter((n) => !n.includes('_')), ...additions('report outputs')]
   assert.deepEqual(Object.keys(report.outputs).sort(), outNames.sort())
+  for (const name of additions('report inputs')) assert.ok(report.inputs[name]?.description, `report input ${name} (contract additions) missing`)
   assert.equal(report.runs.using, 'node24')
   assert.ok(fs.existsSync(path.join(ROOT, 'report', report.runs.main)), 'report entry exists')
 })

@@ -28,12 +28,12 @@ after(() => world.close())
 describe('the outcome table, row by row', () => {
   const table: { replay: string; record: string | null; outcome: string; replayResult: string; recordResult: string; reason: RegExp }[] = [
     { replay: 'pass', record: 'pass', outcome: 'compatible', replayResult: 'success', recordResult: 'skipped', reason: /^replay passed$/ },
-    { replay: 'fail', record: 'pass', outcome: 'needs-recording', replayResult: 'failure', recordResult: 'success', reason: /^replay failed \(exit 2\); record succeeded; 0 fixtures changed$/ },
+    { replay: 'fail', record: 'pass', outcome: 'needs-recording', replayResult: 'failure', recordResult: 'success', reason: /^replay failed \(exit 2\): FAILED test_chat_completion: response has no 'choices'; record succeeded; 0 fixtures changed$/ },
     { replay: 'hang', record: 'pass', outcome: 'needs-recording', replayResult: 'timeout', recordResult: 'success', reason: /^replay timed out after 0\.01 min; record succeeded/ },
-    { replay: 'fail', record: 'fail', outcome: 'incompatible', replayResult: 'failure', recordResult: 'failure', reason: /^replay failed \(exit 2\); record failed \(exit 2\)$/ },
-    { replay: 'fail', record: 'hang', outcome: 'incompatible', replayResult: 'failure', recordResult: 'timeout', reason: /^replay failed \(exit 2\); record timed out after 0\.01 min$/ },
+    { replay: 'fail', record: 'fail', outcome: 'incompatible', replayResult: 'failure', recordResult: 'failure', reason: /^replay failed \(exit 2\): FAILED test_chat_completion: response has no 'choices'; record failed \(exit 2\): FAILED test_chat_completion: response has no 'choices'$/ },
+    { replay: 'fail', record: 'hang', outcome: 'incompatible', replayResult: 'failure', recordResult: 'timeout', reason: /^replay failed \(exit 2\): FAILED test_chat_completion: response has no 'choices'; record timed out after 0\.01 min$/ },
     { replay: 'hang', record: 'hang', outcome: 'incompatible', replayResult: 'timeout', recordResult: 'timeout', reason: /^replay timed out .*; record timed out/ },
-    { replay: 'fail', record: null, outcome: 'incompatible', replayResult: 'failure', recordResult: 'skipped', reason: /^replay failed \(exit 2\); no record-command to try$/ },
+    { replay: 'fail', record: null, outcome: 'incompatible', replayResult: 'failure', recordResult: 'skipped', reason: /^replay failed \(exit 2\): FAILED test_chat_completion: response has no 'choices'; no record-command to try$/ },
     { replay: 'signal', record: 'signal', outcome: 'incompatible', replayResult: 'failure', recordResult: 'failure', reason: /^replay failed \(exit 137: killed by SIGKILL\); record failed \(exit 137: killed by SIGKILL\)$/ },
   ]
   for (const row of table) {

@@ -22,7 +22,7 @@ describe('job summary of one run', () => {
       'needs-recording',
       [/^## 🟡 .*: needs recording$/m, /\| Replay \| failure \(4\.2 s, exit 2\) \|/, /\| Record \| success \(4\.2 s\) \|/, /<summary>Fixtures changed \(2\)<\/summary>/, /modified +tests\/recordings\/ab12\.json/, /added +tests\/recordings\/cd34\.json/],
     ],
-    ['incompatible', [/^## ❌ .*: incompatible$/m, /\| Record \| failure \(4\.2 s, exit 1\) \|/, /<summary>Record log \(tail\)<\/summary>/, /KeyError: &#39;choices&#39;|KeyError: 'choices'/]],
+    ['incompatible', [/^## ❌ .*: incompatible: KeyError: 'choices'$/m, /\| Record \| failure \(4\.2 s, exit 1\) \|/, /<summary>Record log \(tail\)<\/summary>/, /KeyError: &#39;choices&#39;|KeyError: 'choices'/]],
     ['error', [/^## ⚠️ llama-stack \(dev\): error: Package 'llama-stack' was not found/m, /\| Tested version \| — \|/]],
   ]
   for (const [outcome, expected] of facts) {
@@ -66,7 +66,7 @@ describe('Slack payload of one run', () => {
     test(`${outcome}: flat JSON, every value a string`, () => {
       const r = resultOf(outcome)
       const payload = JSON.parse(JSON.stringify(slackPayload(r, summaryLine(r))))
-      const keys = ['status', 'status_emoji', 'package', 'channel', 'tested_version', 'pinned_version', 'recording_required', 'replay_result', 'record_result', 'summary', 'workflow_run_url', 'repository']
+      const keys = ['status', 'status_emoji', 'package', 'channel', 'tested_version', 'pinned_version', 'recording_required', 'replay_result', 'record_result', 'summary', 'workflow_run_url', 'repository', 'previous_status', 'failing_since', 'status_changed', 'notify']
       assert.deepEqual(Object.keys(payload).sort(), keys.sort())
       for (const [k, v] of Object.entries(payload)) assert.equal(typeof v, 'string', k)
       assert.equal(payload.status, outcome)
@@ -107,7 +107,7 @@ describe('report sub-action, end to end', () => {
     assert.equal(slack.workflow_run_url, 'https://github.com/org/repo/actions/runs/1')
     assert.equal(slack.repository, 'org/repo')
     assert.match(r.summary, /^## ✅ compat-sentinel: compatible/m)
-    assert.equal((r.summary.match(/^\| ✅ \| llama-stack \|/gm) ?? []).length, 2, 'one row per leg')
+    assert.equal((r.summary.match(/^\| ✅ \| llama-stack-(stable|dev) \| llama-stack \|/gm) ?? []).length, 2, 'one row per leg, named by its leg')
   })
 
   test('dev needs recording: overall needs-recording, the step passes', async () => {
@@ -115,7 +115,7 @@ describe('report sub-action, end to end', () => {
     assert.equal(r.outputs['overall-status'], 'needs-recording')
     assert.equal(r.exitCode, 0)
     assert.match(flat(r.outputs['slack-payload']!).dev_summary!, /^🟡 .*needs recording$/)
-    assert.match(r.summary, /\| 🟡 \| llama-stack \| dev \| 0\.7\.2\.dev20260423 \| 0\.7\.1 \| failure \| success \| replay failed \(exit 2\); record succeeded; 2 fixtures changed \|/)
+    assert.match(r.summary, /\| 🟡 \| llama-stack-dev \| llama-stack \| dev \| 0\.7\.2\.dev20260423 \| 0\.7\.1 \| failure \| success \| replay failed \(exit 2\); record succeeded; 2 fixtures changed \|/)
   })
 
   test('stable incompatible outranks everything, the step fails', async () => {

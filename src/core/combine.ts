@@ -1,44 +1,75 @@
 // The `report` sub-action's logic: the result files of the matrix legs in, one verdict out.
-import { OUTCOMES, RESULT_SCHEMA, UserError, type Outcome, type ResultFile } from './vocabulary'
-import { summaryLine } from './result-file'
+import { UserError, type Outcome, type ResultFile } from './vocabulary'
+import { parseResultFile, summaryLine } from './result-file'
+import { formatFailingSince } from './history'
 import { EMOJI, cell } from './markdown'
 
-/** Worst first: a break outranks "could not test", which outranks "needs recording". */
-const SEVERITY: Outcome[] = ['incompatible', 'error', 'needs-recording', 'compatible']
+/**
+ * Worst first: a break outranks "could not test", which outranks "could not install the
+ * version" (nothing was tested, but the run itself worked), which outranks "needs recording".
+ */
+export const SEVERITY: Outcome[] = ['incompatible', 'error', 'not-installable', 'needs-recording', 'compatible']
 
 export function overallStatus(outcomes: Outcome[]): Outcome {
   if (!outcomes.length) return 'error'
   return SEVERITY.find((s) => outcomes.includes(s))!
 }
 
-/** Checks the fields the report relies on; the message names what is wrong. */
+/** Checks the fields the report relies on (either schema, @2 fields defaulted); the message names what is wrong. */
 export function validateResult(data: unknown, file: string): ResultFile {
-  const r = data as Partial<ResultFile> | null
-  const problem =
-    typeof r !== 'object' || r === null
-      ? 'it is not a JSON object'
-      : r.schema !== RESULT_SCHEMA
-        ? `its schema is ${JSON.stringify(r.schema)}, not "${RESULT_SCHEMA}"`
-        : !OUTCOMES.includes(r.outcome as Outcome)
-          ? `its outcome ${JSON.stringify(r.outcome)} is not one of ${OUTCOMES.join(', ')}`
-          : typeof r.package !== 'string' || typeof r.channel !== 'string' || typeof r.version !== 'string'
-            ? 'package, channel or version is missing'
-            : !r.replay || !r.record
-              ? 'replay or record is missing'
-              : null
-  if (problem) throw new UserError(`Result file ${file} is not a compat-sentinel result: ${problem}. Pass only files written by compat-sentinel in 'results'.`)
-  return r as ResultFile
+  const parsed = parseResultFile(data)
+  if (!parsed.ok) throw new UserError(`Result file ${file} is not a compat-sentinel result: ${parsed.problem}. Pass only files written by compat-sentinel in 'results'.`)
+  return parsed.result
 }
 
 const keyPart = (s: string) => (s || 'unknown').replace(/[^A-Za-z0-9]/g, '_')
 
-/** `<channel>_summary` per leg, or `<package>_<channel>_summary` when two legs share a channel. */
-export function legKeys(legs: Pick<ResultFile, 'package' | 'channel'>[]): string[] {
+/**
+ * What names a leg in Slack keys: its channel when every leg has its own channel, else its leg
+ * name (non-alphanumerics as `_`). The same leg name twice (a copied matrix entry) is told
+ * apart by a count rather than lost.
+ */
+export function legNames(legs: Pick<ResultFile, 'channel' | 'leg'>[]): string[] {
   const channels = legs.map((l) => l.channel)
   const shared = new Set(channels).size !== channels.length
-  const keys = legs.map((l) => (shared ? `${keyPart(l.package)}_${keyPart(l.channel)}_summary` : `${keyPart(l.channel)}_summary`))
-  // Two legs of the same package and channel: number them rather than lose one.
-  return keys.map((k, i) => (keys.indexOf(k) === i ? k : `${k.replace(/_summary$/, '')}_${i + 1}_summary`))
+  const names = legs.map((l) => keyPart(shared ? l.leg : l.channel))
+  const seen = new Map<string, number>()
+  return names.map((n) => {
+    const count = (seen.get(n) ?? 0) + 1
+    seen.set(n, count)
+    return count === 1 ? n : `${n}_${count}`
+  })
+}
+
+/** `<channel>_summary` per leg, or `<leg>_summary` when two legs share a channel. */
+export function legKeys(legs: Pick<ResultFile, 'channel' | 'leg'>[]): string[] {
+  return legNames(legs).map((n) => `${n}_summary`)
+}
+
+/** `expected-legs`: how many result files, or which legs (leg names or channels) must report. */
+export type ExpectedLegs = { count: number } | { names: string[] }
+
+/** What a leg answers to in `expected-legs`: its `leg` name (result@2), its channel, `<package>-<channel>`. */
+function answersTo(l: Pick<ResultFile, 'package' | 'channel'> & { leg?: string }): string[] {
+  return [l.leg, l.channel, `${l.package}-${l.channel}`].filter((n): n is string => Boolean(n)).map((n) => n.toLowerCase())
+}
+
+/**
+ * What is missing against `expected-legs`, as a sentence; '' when every expected leg reported.
+ * A leg that died before uploading its result file is otherwise silently absent.
+ */
+export function missingLegs(expected: ExpectedLegs | null, legs: (Pick<ResultFile, 'package' | 'channel'> & { leg?: string })[]): string {
+  if (!expected) return ''
+  const found = legs.map((l) => l.leg || `${l.package}-${l.channel}`)
+  const foundText = found.length ? `found ${found.join(', ')}` : 'found none'
+  if ('count' in expected) {
+    if (legs.length >= expected.count) return ''
+    const n = expected.count - legs.length
+    return `expected ${expected.count} result files (expected-legs) but ${foundText}: ${n} leg${n === 1 ? '' : 's'} never reported; check the matrix jobs that failed before uploading their result`
+  }
+  const missing = expected.names.filter((want) => !legs.some((l) => answersTo(l).includes(want.toLowerCase())))
+  if (!missing.length) return ''
+  return `no result for ${missing.join(', ')} (expected-legs), ${foundText}: check that leg's job, which failed before uploading its result`
 }
 
 export interface Combined {
@@ -46,17 +77,42 @@ export interface Combined {
   lines: string[]
   slack: Record<string, string>
   table: string
+  /** From missingLegs(): set means the overall status is `error`. */
+  missing: string
+  /** True when any leg says the team should hear about its run. */
+  notify: boolean
 }
 
-export function combine(legs: ResultFile[], run: ResultFile['run']): Combined {
-  const overall = overallStatus(legs.map((l) => l.outcome))
+/** The History cell of the report's table: what changed, or since when the leg fails. */
+function historyCell(l: ResultFile): string {
+  const h = l.history
+  if (!h.available) return '—'
+  const parts = [h.statusChanged ? `was ${EMOJI[h.previousOutcome as Outcome]} ${h.previousOutcome}` : `unchanged`]
+  if (h.failingSince) parts.push(`failing since ${formatFailingSince(h.failingSince)}, ${h.failingSince.runs} run${h.failingSince.runs === 1 ? '' : 's'}`)
+  return parts.join('; ')
+}
+
+export function combine(legs: ResultFile[], run: ResultFile['run'], expected: ExpectedLegs | null = null): Combined {
+  const missing = missingLegs(expected, legs)
+  const overall = overallStatus([...legs.map((l) => l.outcome), ...(missing ? ['error' as const] : [])])
   const lines = legs.map((l) => `${EMOJI[l.outcome]} ${summaryLine(l)}`)
+  if (missing) lines.push(`${EMOJI.error} ${missing}`)
   const slack: Record<string, string> = { overall_status: overall, overall_emoji: EMOJI[overall] }
-  legKeys(legs).forEach((k, i) => (slack[k] = lines[i]!))
+  const names = legNames(legs)
+  names.forEach((n, i) => (slack[`${n}_summary`] = lines[i]!))
   Object.assign(slack, { details: lines.join('\n'), workflow_run_url: run.url, repository: run.repository })
-  let table = '| | Package | Channel | Version | Pinned | Replay | Record | Reason |\n|---|---|---|---|---|---|---|---|\n'
+  // Named as people read it: the channel, or the leg where legs share a channel.
+  const sharedChannel = new Set(legs.map((l) => l.channel)).size !== legs.length
+  const changed = legs.flatMap((l) => (l.history.statusChanged ? [`${sharedChannel ? l.leg : l.channel}: ${l.history.previousOutcome} → ${l.outcome}`] : []))
+  slack.changed_legs = changed.join('\n')
+  names.forEach((n, i) => {
+    slack[`${n}_previous_status`] = legs[i]!.history.previousOutcome
+    slack[`${n}_failing_since`] = formatFailingSince(legs[i]!.history.failingSince)
+  })
+  let table = '| | Leg | Package | Channel | Version | Pinned | Replay | Record | Reason | History |\n|---|---|---|---|---|---|---|---|---|---|\n'
   for (const l of legs) {
-    table += `| ${EMOJI[l.outcome]} | ${[l.package, l.channel, l.version || '—', l.pinnedVersion || '—', l.replay.result, l.record.result, l.reason].map(cell).join(' | ')} |\n`
+    table += `| ${EMOJI[l.outcome]} | ${[l.leg, l.package, l.channel, l.version || '—', l.pinnedVersion || '—', l.replay.result, l.record.result, l.reason, historyCell(l)].map(cell).join(' | ')} |\n`
   }
-  return { overall, lines, slack, table }
+  if (missing) table += `\n${EMOJI.error} **Missing:** ${cell(missing)}\n`
+  return { overall, lines, slack, table, missing, notify: legs.some((l) => l.history.notify) }
 }

@@ -14,9 +14,14 @@ export function foldedPre(title: string, body: string): string {
   return `<details><summary>${escapeHtml(title)}</summary>\n\n<pre>${escapeHtml(body)}</pre>\n\n</details>\n`
 }
 
-export const EMOJI = { compatible: '✅', 'needs-recording': '🟡', incompatible: '❌', error: '⚠️' } as const
+export const EMOJI = { compatible: '✅', 'needs-recording': '🟡', 'not-installable': '🚧', incompatible: '❌', error: '⚠️' } as const
 
-export const OUTCOME_WORDS = { compatible: 'compatible', 'needs-recording': 'needs recording', incompatible: 'incompatible', error: 'error' } as const
+export const OUTCOME_WORDS = { compatible: 'compatible', 'needs-recording': 'needs recording', 'not-installable': 'not installable', incompatible: 'incompatible', error: 'error' } as const
 
 /** GitHub drops a step summary larger than 1 MiB entirely. */
 export const SUMMARY_LIMIT = 1024 * 1024
+
+/** Untrusted text shown inline as code: HTML-escaped, markdown punctuation backslash-escaped, one line. */
+export function inlineCode(s: string): string {
+  return `<code>${escapeHtml(s).replace(/[\\`*_[\]~|]/g, '\\$&').replace(/\r?\n/g, ' ')}</code>`
+}

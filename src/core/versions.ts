@@ -71,6 +71,16 @@ export function selectForChannel(files: IndexFile[], channel: Exclude<Channel, '
   return { chosen, skipped, total: all.length }
 }
 
+/**
+ * The non-yanked releases the channel admits strictly between `low` and `high` (PEP 440), oldest
+ * first: the builds a bisection can probe.
+ */
+export function releasesBetween(files: IndexFile[], channel: Exclude<Channel, 'pinned'>, low: string, high: string): Release[] {
+  return releases(files)
+    .filter((r) => !channelRejects(channel, r.version) && !isYanked(r) && compare(r.version, low) > 0 && compare(r.version, high) < 0)
+    .sort((a, b) => compare(a.version, b.version))
+}
+
 /** The release equal (PEP 440) to `version`, yanked or not. */
 export function findRelease(files: IndexFile[], version: string): Release | null {
   return releases(files).find((r) => explain(r.version) && eq(r.version, version)) ?? null

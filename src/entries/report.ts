@@ -16,21 +16,24 @@ async function runReport(): Promise<void> {
     if (!loaded.ok) throw loaded.error
     const legs = await readResultFiles(loaded.inputs.results)
     count = legs.length
-    const c = combine(legs, runInfo())
-    await publish(c.overall, c.lines.join('\n'), c.slack, count, `## ${EMOJI[c.overall]} compat-sentinel: ${c.overall}\n\n${c.table}`)
+    const c = combine(legs, runInfo(), loaded.inputs.expectedLegs)
+    if (c.missing) core.error(c.missing)
+    await publish(c.overall, c.lines.join('\n'), c.slack, count, `## ${EMOJI[c.overall]} compat-sentinel: ${c.overall}\n\n${c.table}`, c.notify)
     if (failOn.has(c.overall)) core.setFailed(`compat-sentinel overall status: ${c.overall}\n${c.lines.join('\n')}`)
   } catch (e) {
     const message = e instanceof UserError ? e.message : `unexpected internal error: ${(e as Error).message}`
     const run = runInfo()
     const slack = { overall_status: 'error', overall_emoji: EMOJI.error, details: message, workflow_run_url: run.url, repository: run.repository }
-    await publish('error', `${EMOJI.error} ${message}`, slack, count, `## ${EMOJI.error} compat-sentinel report: error\n\n${escapeHtml(message)}\n`)
+    // A report that could not read its legs is news: nobody would hear of it otherwise.
+    await publish('error', `${EMOJI.error} ${message}`, slack, count, `## ${EMOJI.error} compat-sentinel report: error\n\n${escapeHtml(message)}\n`, true)
     if (failOn.has('error')) core.setFailed(message)
     else core.warning(message)
   }
 }
 
-async function publish(overall: Outcome, summary: string, slack: Record<string, string>, count: number, markdown: string): Promise<void> {
+async function publish(overall: Outcome, summary: string, slack: Record<string, string>, count: number, markdown: string, notify: boolean): Promise<void> {
   core.setOutput('overall-status', overall)
+  core.setOutput('notify', String(notify))
   core.setOutput('summary', summary)
   core.setOutput('slack-payload', JSON.stringify(slack))
   core.setOutput('count', String(count))

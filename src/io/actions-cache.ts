@@ -37,8 +37,8 @@ export async function save(what: string, paths: string[], key: string): Promise<
   if (!cache) return false
   try {
     core.debug(`Cache save for ${what}: key ${key}`)
-    await cache.saveCache(paths, key)
-    return true
+    // The client reports its own failures as warnings and returns -1.
+    return (await cache.saveCache(paths, key)) !== -1
   } catch (e) {
     core.warning(`Saving ${what} to the Actions cache failed (${(e as Error).message}); the next run starts without it.`)
     return false

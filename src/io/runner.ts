@@ -28,3 +28,13 @@ export function runInfo(env: NodeJS.ProcessEnv = process.env): ResultFile['run']
     url: repository && env.GITHUB_RUN_ID ? `${server}/${repository}/actions/runs/${env.GITHUB_RUN_ID}` : '',
   }
 }
+
+/** The event that started the run (`schedule`, `pull_request`, …), '' outside Actions. */
+export function eventName(env: NodeJS.ProcessEnv = process.env): string {
+  return env.GITHUB_EVENT_NAME ?? ''
+}
+
+/** This run attempt's unique part of a cache key; a timestamp outside Actions. */
+export function runAttemptId(env: NodeJS.ProcessEnv = process.env): string {
+  return env.GITHUB_RUN_ID ? `${env.GITHUB_RUN_ID}-${env.GITHUB_RUN_ATTEMPT || '1'}` : `local-${Date.now()}`
+}

@@ -31,3 +31,9 @@ export function mask(text: string): string {
 export function redactUrl(value: string): string {
   return value.replace(/(\/\/)[^/?#\s@]*(?:@[^/?#\s@]*)*@/g, '$1***@')
 }
+
+/** The values `mask` replaces, longest first: what must never be written into a file either. */
+export function secretValues(): readonly string[] {
+  if (secrets === undefined) registerSecrets()
+  return secrets!
+}

@@ -9,13 +9,15 @@ import { LineSplitter, Tail } from '../io/tail'
 import { mask } from '../io/secrets'
 
 export interface PhaseSpec {
-  name: 'replay' | 'record'
+  name: 'install' | 'replay' | 'record'
   command: string
   cwd: string
   env: NodeJS.ProcessEnv
   timeoutMs: number
   /** Where the script file is written. */
   tempDir: string
+  /** Sees every raw output line as it streams (the tail keeps only the last ones). */
+  onLine?: (line: string) => void
 }
 
 const GRACE_MS = Number(process.env.COMPAT_SENTINEL_KILL_GRACE_MS) || 5_000
@@ -88,6 +90,7 @@ export async function runPhase(spec: PhaseSpec): Promise<PhaseReport> {
     let blocked = false
     const lines = new LineSplitter((line) => {
       tail.add(line)
+      spec.onLine?.(line)
       if (!process.stdout.write(mask(line) + '\n')) blocked = true
     })
     stream.setEncoding('utf8')

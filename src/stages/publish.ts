@@ -8,9 +8,16 @@ import { jobSummary } from '../core/summary'
 import { mask } from '../io/secrets'
 import { runInfo, sentinelTemp } from '../io/runner'
 
-export function resultFilePath(state: Pick<RunState, 'package' | 'channel'>): string {
-  const safe = (s: string) => s.replace(/[^a-z0-9._-]/gi, '_') || 'unknown'
-  return path.join(sentinelTemp(), `compat-sentinel-result-${safe(state.package)}-${safe(state.channel)}.json`)
+const safe = (s: string) => s.replace(/[^a-z0-9._-]/gi, '_') || 'unknown'
+
+/** `compat-sentinel-result-<leg>.json`: with the default leg, `<package>-<channel>` as the contract names it. */
+export function resultFilePath(state: Pick<RunState, 'leg'>): string {
+  return path.join(sentinelTemp(), `compat-sentinel-result-${safe(state.leg)}.json`)
+}
+
+/** Next to the result file, so one artifact upload can carry both. */
+export function fixturesPatchPath(state: Pick<RunState, 'leg'>): string {
+  return path.join(sentinelTemp(), `compat-sentinel-fixtures-${safe(state.leg)}.patch`)
 }
 
 export async function publish(state: RunState, failOn: ReadonlySet<Outcome>): Promise<void> {
@@ -25,7 +32,7 @@ export async function publish(state: RunState, failOn: ReadonlySet<Outcome>): Pr
   }
   for (const [name, value] of Object.entries(outputsOf(result, file, summary))) core.setOutput(name, value)
   if (process.env.GITHUB_STEP_SUMMARY) {
-    await fs.appendFile(process.env.GITHUB_STEP_SUMMARY, jobSummary(result, summary)).catch((e: Error) => core.warning(`Could not write the job summary: ${e.message}`))
+    await fs.appendFile(process.env.GITHUB_STEP_SUMMARY, jobSummary(result, summary, state.notes.map(mask))).catch((e: Error) => core.warning(`Could not write the job summary: ${e.message}`))
   }
   if (failOn.has(result.outcome)) core.setFailed(summary)
   else if (result.outcome === 'error') core.warning(summary)

@@ -17,9 +17,17 @@ export interface Resolution {
   /** Project pages by name, reused by the prefetch stage. */
   pages: Map<string, ProjectPage>
   release: Release
+  /** Warnings for the job summary too (a stale upstream), already logged. */
+  warnings: string[]
 }
 
-const STALE_DAYS = 30
+/** `stale-after-days` defaults: dev builds come daily, stable releases every month or two. */
+export function staleAfterDays(inputs: Pick<Inputs, 'staleAfterDays'>, channel: EffectiveChannel): number {
+  if (inputs.staleAfterDays !== null) return inputs.staleAfterDays
+  return channel === 'dev' || channel === 'pre' ? 30 : 180
+}
+
+const versions = (n: number) => `${n} version${n === 1 ? '' : 's'}`
 
 export function defaultIndex(inputs: Pick<Inputs, 'indexUrl' | 'channel' | 'version'>): string {
   if (inputs.indexUrl) return inputs.indexUrl
@@ -70,32 +78,39 @@ export async function resolveVersion(inputs: Inputs, pinnedVersion: string): Pro
     release = findRelease(page.files, wanted)
     if (!release) throw notFound(inputs.package, wanted, indexUrl, page, channel === 'explicit' ? 'Version' : 'Pinned version')
     if (isYanked(release)) core.warning(`${inputs.package} ${wanted} is yanked on the index; testing it because it was asked for by name.`)
-    core.info(`${inputs.package}: ${releases(page.files).length} versions on the index; testing ${channel} ${wanted}`)
+    core.info(`${inputs.package}: ${versions(releases(page.files).length)} on the index; testing ${channel} ${wanted}`)
     release = { ...release, version: wanted } // keep the spelling that was asked for
   } else {
     const sel = selectForChannel(page.files, channel)
-    core.info(`${inputs.package}: ${sel.total} versions on the index, ${sel.skipped.length} skipped for '${channel}'`)
+    core.info(`${inputs.package}: ${versions(sel.total)} on the index, ${sel.skipped.length} skipped for '${channel}'`)
     logSkipped(sel.skipped)
     if (!sel.chosen) {
-      throw new UserError(`No ${channel} release of ${inputs.package} on ${redactUrl(indexUrl)} (${sel.total} versions listed, none a non-yanked ${channel} release): check 'channel' and 'index-url'.`)
+      throw new UserError(`No ${channel} release of ${inputs.package} on ${redactUrl(indexUrl)} (${versions(sel.total)} listed, none a non-yanked ${channel} release): check 'channel' and 'index-url'.`)
     }
     release = sel.chosen
     core.info(`Chosen: ${release.version}`)
   }
-  warnIfStale(inputs.package, release)
+  const stale = staleWarning(inputs.package, release, channel, staleAfterDays(inputs, channel))
+  if (stale) core.warning(stale)
 
-  for (const companion of inputs.companions) {
-    const cpage = await fetchProject(indexUrl, companion)
+  // Companion pages are independent of each other: fetch them together.
+  const companionPages = await Promise.all(inputs.companions.map((companion) => fetchProject(indexUrl, companion)))
+  inputs.companions.forEach((companion, i) => {
+    const cpage = companionPages[i]!
     pages.set(companion, cpage)
     if (!findRelease(cpage.files, release.version)) throw notFound(companion, release.version, indexUrl, cpage, 'Companion')
     core.info(`Companion ${companion} ${release.version}: present`)
-  }
-  return { version: release.version, channel, indexUrl, pages, release }
+  })
+  return { version: release.version, channel, indexUrl, pages, release, warnings: stale ? [stale] : [] }
 }
 
 function logSkipped(skipped: { version: string; reason: string }[]): void {
   const byReason = new Map<string, string[]>()
-  for (const s of skipped) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s.version])
+  for (const s of skipped) {
+    const list = byReason.get(s.reason)
+    if (list) list.push(s.version)
+    else byReason.set(s.reason, [s.version])
+  }
   for (const [reason, versions] of byReason) {
     // Versions come from the index: print them only when they are versions.
     const shown = versions.filter((v) => validPep440(v)).slice(-10)
@@ -104,13 +119,23 @@ function logSkipped(skipped: { version: string; reason: string }[]): void {
   }
 }
 
-function warnIfStale(project: string, release: Release): void {
+/**
+ * A warning when the tested release is older than `limit` days (0: never). An upstream that
+ * stops publishing under a name is the case that matters: Llama Stack's last `llama-stack` was
+ * 0.7.3 (July 2026), it publishes as `ogx` since, and a sentinel watching the old name tests a
+ * dead line every night.
+ */
+export function staleWarning(project: string, release: Release, channel: EffectiveChannel, limit: number, now = Date.now()): string {
   const newest = newestUpload(release)
-  if (!newest) return
-  const days = Math.floor((Date.now() - newest.getTime()) / 86_400_000)
-  if (days > STALE_DAYS) {
-    core.warning(`${project} ${release.version} was uploaded ${days} days ago (${newest.toISOString().slice(0, 10)}): has the upstream stopped publishing here, or moved to another index?`)
-  }
+  if (!newest || limit <= 0) return ''
+  const days = Math.floor((now - newest.getTime()) / 86_400_000)
+  if (days <= limit) return ''
+  const which = channel === 'explicit' || channel === 'pinned' ? 'the tested release' : `the newest ${channel} release on the index`
+  return (
+    `${project} ${release.version}, ${which}, was uploaded ${days} days ago (${newest.toISOString().slice(0, 10)}), ` +
+    `more than stale-after-days (${limit}): has the upstream stopped publishing here? A renamed project is a common cause ` +
+    `(llama-stack now publishes as ogx); check the project's page, or set stale-after-days to 0 to turn this warning off.`
+  )
 }
 
 export function isPinned(version: string, pinnedVersion: string): boolean {

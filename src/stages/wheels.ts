@@ -45,11 +45,11 @@ export function installableFiles(files: IndexFile[], version: string, platform: 
   return wheels.length ? wheels : pool.filter((f) => !f.filename.endsWith('.whl'))
 }
 
-/** Files in the folder already with the right content are kept as they are. */
+/** Files in the folder already with the right content are kept as they are (hashed in parallel). */
 async function missing(dir: string, files: IndexFile[]): Promise<IndexFile[]> {
-  const out: IndexFile[] = []
-  for (const f of files) if ((await sha256File(path.join(dir, f.filename)).catch(() => null)) !== f.sha256) out.push(f)
-  return out
+  const hashes = new Map<IndexFile, string | null>()
+  await runLimited(files, CONCURRENCY, async (f) => void hashes.set(f, await sha256File(path.join(dir, f.filename)).catch(() => null)))
+  return files.filter((f) => hashes.get(f) !== f.sha256)
 }
 
 async function ensureWritable(dir: string): Promise<void> {
@@ -216,9 +216,14 @@ export function cacheKey(platform: Platform, project: string, version: string, f
   return `compat-sentinel-wheels-${platform.os}-${platform.arch}-${project.toLowerCase()}-${version}-${list}`
 }
 
-/** Adds the folder to UV_FIND_LINKS (comma-separated) for the commands and later steps. */
+/**
+ * Adds the folder to UV_FIND_LINKS (comma-separated, as uv reads it) and PIP_FIND_LINKS
+ * (space-separated, as pip reads it) for the commands and later steps.
+ */
 export function appendFindLinks(dir: string): void {
-  const existing = (process.env.UV_FIND_LINKS ?? '').split(',').map((s) => s.trim()).filter(Boolean)
-  if (!existing.includes(dir)) existing.push(dir)
-  core.exportVariable('UV_FIND_LINKS', existing.join(','))
+  for (const [name, sep] of [['UV_FIND_LINKS', ','], ['PIP_FIND_LINKS', ' ']] as const) {
+    const existing = (process.env[name] ?? '').split(sep === ',' ? ',' : /\s+/).map((s) => s.trim()).filter(Boolean)
+    if (!existing.includes(dir)) existing.push(dir)
+    core.exportVariable(name, existing.join(sep))
+  }
 }

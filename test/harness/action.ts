@@ -193,6 +193,7 @@ export async function runAction(inputs: Record<string, string>, opts: RunOptions
 
 /** Every output of action.yml: tests check each is set on every run. */
 export const MAIN_OUTPUTS = [
-  'outcome', 'version', 'channel', 'pinned-version', 'is-pinned', 'replay-result', 'record-result', 'fixtures-changed',
+  'outcome', 'version', 'channel', 'pinned-version', 'is-pinned', 'replay-result', 'record-result', 'fixtures-changed', 'fixtures-patch', 'flaky',
   'uv-version', 'uv-path', 'wheels-dir', 'wheels-cache-hit', 'result-file', 'slack-payload', 'summary',
+  'previous-outcome', 'previous-version', 'status-changed', 'failing-since', 'last-good-version', 'first-bad-version', 'notify',
 ]

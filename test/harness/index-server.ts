@@ -147,7 +147,9 @@ export class IndexServer {
     const found = this.route(path, String(req.headers.accept ?? ''), fault)
     if (!found) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found')
     if ('redirect' in found) return void res.writeHead(301, { location: found.redirect }).end()
-    res.writeHead(200, { 'content-type': found.contentType, 'content-length': String(found.body.length) })
+    // Files are immutable, and say so as PyPI's file host does: clients (uv) may keep them.
+    const immutable = /\.(whl|tar\.gz|zip)$/.test(path) ? { 'cache-control': 'max-age=365000000, immutable, public' } : {}
+    res.writeHead(200, { 'content-type': found.contentType, 'content-length': String(found.body.length), ...immutable })
     if (fault?.trickleMs !== undefined) return this.trickle(res, found.body, fault.trickleMs)
     if (fault?.truncateAt !== undefined) {
       res.write(found.body.subarray(0, fault.truncateAt))
