@@ -66,7 +66,8 @@ const rows: Row[] = [
     name: 'unresolvable host name',
     arrange: () => ({ inputs: { 'index-url': 'http://pypi.invalid/simple/' } }),
     outcome: 'error',
-    message: /could not reach http:\/\/pypi\.invalid\/simple\/demo-upstream\/: host name not found/,
+    // An unknown host fails at once; only a resolver that cannot answer (EAI_AGAIN) is worth retrying.
+    message: /could not reach http:\/\/pypi\.invalid\/simple\/demo-upstream\/: host name not found (\(1 attempt\)|\(temporary DNS failure\) \(4 attempts\))/,
   },
   {
     name: 'index hangs: per-request timeout',
@@ -492,6 +493,12 @@ const netRows: Row[] = [
     },
     outcome: 'error',
     message: /^cancelled \(SIGTERM\) before the run finished$/,
+  },
+  {
+    name: 'max-download-mb that is not a whole number of MiB',
+    arrange: () => ({ inputs: { 'max-download-mb': '0.5' } }),
+    outcome: 'error',
+    message: /^Input 'max-download-mb' has the value '0\.5', which is not accepted: use a whole number of megabytes \(MiB\), 1 or more/,
   },
   {
     name: 'wheels-dir with a comma is refused',
