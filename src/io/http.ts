@@ -168,6 +168,11 @@ class Watch {
     this.ctl.abort(reason)
   }
 
+  /** Drops whatever is left of a failed attempt's body, so its connection is not kept busy. */
+  release(): void {
+    if (!this.ctl.signal.aborted) this.ctl.abort()
+  }
+
   stop(): void {
     for (const t of this.timers) clearTimeout(t)
   }
@@ -201,6 +206,7 @@ export async function get<T>(rawUrl: string, opts: RequestOptions, consume: Cons
       watch.bodyStarted()
       return await consume(res, meta, watch.progress)
     } catch (e) {
+      watch.release()
       const { error, transient } = judge(watch.reason ?? e, url, attempt)
       if (!transient || attempt >= attempts) throw error
       const retryAfterMs = error instanceof HttpStatusError ? error.retryAfterMs : undefined

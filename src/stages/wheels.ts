@@ -122,7 +122,9 @@ async function download(f: IndexFile, dir: string, maxBytes: number, indexUrl: s
     const { bytes } = await downloadFile(f.url, path.join(dir, f.filename), { sha256: f.sha256, size: f.size, maxBytes, credentialsFrom: indexUrl })
     core.info(`Downloaded and verified ${f.filename} (${formatBytes(bytes)})`)
   } catch (e) {
-    throw new UserError(downloadFailure(e, f, dir, maxBytes) ?? (e instanceof Error ? e.message : String(e)), { cause: e })
+    const message = downloadFailure(e, f, dir, maxBytes)
+    if (message === null) throw e // not a download failure: a bug, reported as one
+    throw new UserError(message, { cause: e })
   }
 }
 
