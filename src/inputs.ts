@@ -11,6 +11,8 @@ import { NOTIFY_ON, type NotifyOn } from './core/history'
 import { redactUrl } from './io/secrets'
 import { workspace } from './io/runner'
 import { registerUrlCredentials } from './io/url-credentials'
+import { parseExpectedPublisher, type ExpectedPublisher } from './core/provenance'
+import { DEFAULT_TITLE_TEMPLATE, TITLE_PLACEHOLDERS, unknownPlaceholders } from './core/tracking-issue'
 
 export type PrefetchMode = 'auto' | 'true' | 'false'
 
@@ -54,7 +56,16 @@ export interface Inputs {
   /** Patterns relative to `workingDirectory`, hashed into uv's cache key. */
   cacheDependencyGlob: string[]
   pruneUvCache: boolean
+  /** Extra environment variable names whose values are secrets (`mask-env`). */
+  maskEnv: string[]
   failOn: Set<Outcome>
+  /** PEP 740 check of every tested file; null when `expected-publisher` is empty (off). */
+  expectedPublisher: ExpectedPublisher | null
+  /**
+   * Path of a trusted_root.json that replaces Sigstore's own, from COMPAT_SENTINEL_TEST_TRUSTED_ROOT.
+   * Only the action's tests set it (their attestations come from a local test CA); '' otherwise.
+   */
+  testTrustedRoot: string
   /** The matrix leg's name: result file name, history key, report keys. */
   leg: string
   /** Remember this leg's runs in the Actions cache. */
@@ -99,10 +110,16 @@ function oneOf<T extends string>(name: string, value: string, allowed: readonly 
   throw bad(name, value, `use one of ${allowed.map((a) => `'${a}'`).join(', ')}`)
 }
 
+/** A job runs at most 6 hours on GitHub-hosted runners; beyond that a timer would only mislead (and Node fires delays over 2^31 ms at once). */
+export const MAX_TIMEOUT_MINUTES = 360
+
 function minutes(name: string, value: string): number {
   // Number('') is 0 and Number('1e3') parses: accept only plain decimal numbers.
   if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0) {
     throw bad(name, value, 'use a positive number of minutes, e.g. 30 or 0.5')
+  }
+  if (Number(value) > MAX_TIMEOUT_MINUTES) {
+    throw bad(name, value, `use at most ${MAX_TIMEOUT_MINUTES} minutes (6 hours, a job's own limit); for a longer wait, set the job's timeout-minutes instead`)
   }
   return Math.round(Number(value) * 60_000)
 }
@@ -128,9 +145,12 @@ export function splitList(value: string): string[] {
     .filter(Boolean)
 }
 
-// Names the commands or the action itself rely on: letting `version-env` overwrite them would
-// break the run in confusing ways.
-const RESERVED_ENV = new Set(['PATH', 'HOME', 'SHELL', 'UV_FIND_LINKS', 'PIP_FIND_LINKS'])
+// Names the commands or the action itself rely on, or that change what a shell, the dynamic
+// linker, Node or Python load: letting `version-env` set them would break the run in confusing
+// ways, or run code chosen by whoever controls the version string.
+const RESERVED_ENV = new Set(['PATH', 'HOME', 'SHELL', 'UV_FIND_LINKS', 'PIP_FIND_LINKS', 'BASH_ENV', 'ENV', 'LD_PRELOAD', 'LD_LIBRARY_PATH', 'NODE_OPTIONS', 'PYTHONPATH', 'PYTHONSTARTUP'])
+const RESERVED_PREFIXES = ['COMPAT_SENTINEL_', 'GITHUB_', 'RUNNER_']
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 function pattern(value: string): RegExp | null {
   if (!value) return null
@@ -186,6 +206,54 @@ export function loadReportInputs(): ({ ok: true; inputs: ReportInputs } | { ok: 
     return { ok: true, inputs: { results: read('results', '**/compat-sentinel-result-*.json'), failOn: readFailOn(), expectedLegs: readExpectedLegs() }, failOn }
   } catch (error) {
     return { ok: false, error, failOn }
+  }
+}
+
+export interface IssueInputs {
+  results: string
+  token: string
+  /** Outcomes that open (or keep open) an issue. */
+  openOn: Set<string>
+  labels: string[]
+  titleTemplate: string
+  closeOnRecovery: boolean
+  /** `owner/name`, from GITHUB_REPOSITORY. */
+  repository: string
+  /** GITHUB_API_URL (GitHub Enterprise Server sets its own). */
+  apiUrl: string
+}
+
+/** Outcomes an issue can be opened for: every one but `compatible`. */
+const ISSUE_OUTCOMES: string[] = OUTCOMES.filter((o) => o !== 'compatible')
+
+/** The inputs of the issue sub-action (issue/action.yml), and the runner context it needs. */
+export function loadIssueInputs(): IssueInputs {
+  const token = core.getInput('github-token').trim()
+  // Registered first, so no later message can show it.
+  if (token) core.setSecret(token)
+  if (!token) throw new UserError("Input 'github-token' is empty: leave it at its default (${{ github.token }}) or pass a token that can write issues.")
+  const openOn = splitList(read('open-on', 'incompatible'))
+  if (!openOn.length) throw bad('open-on', '', `use a comma-separated list of ${ISSUE_OUTCOMES.map((o) => `'${o}'`).join(', ')}`)
+  for (const o of openOn) if (!ISSUE_OUTCOMES.includes(o)) throw bad('open-on', o, `use a comma-separated list of ${ISSUE_OUTCOMES.map((o) => `'${o}'`).join(', ')}`)
+  const labels = splitList(read('labels', 'compat-sentinel'))
+  if (!labels.length) throw bad('labels', '', "give at least one label, e.g. 'compat-sentinel': it is how the issues are found again")
+  for (const l of labels) if (l.length > 50) throw bad('labels', l, 'use labels of at most 50 characters (a GitHub limit)')
+  const titleTemplate = read('title-template', DEFAULT_TITLE_TEMPLATE)
+  const unknown = unknownPlaceholders(titleTemplate)
+  if (unknown.length) throw bad('title-template', titleTemplate, `use only the placeholders ${TITLE_PLACEHOLDERS.map((p) => `{${p}}`).join(' ')} (unknown: ${unknown.map((u) => `{${u}}`).join(' ')})`)
+  const repository = process.env.GITHUB_REPOSITORY ?? ''
+  if (!/^[\w.-]+\/[\w.-]+$/.test(repository)) throw new UserError(`GITHUB_REPOSITORY is ${JSON.stringify(repository)}, not owner/name: run this step in a GitHub Actions job (or set it when running locally).`)
+  const apiUrl = process.env.GITHUB_API_URL || 'https://api.github.com'
+  if (!/^https?:\/\/[^/\s]+/.test(apiUrl)) throw new UserError(`GITHUB_API_URL is ${JSON.stringify(redactUrl(apiUrl))}, not an http(s) URL: leave it to the runner (it points at github.com or your GitHub Enterprise Server).`)
+  return {
+    results: read('results', '**/compat-sentinel-result-*.json'),
+    token,
+    openOn: new Set(openOn),
+    labels,
+    titleTemplate,
+    closeOnRecovery: bool('close-on-recovery', read('close-on-recovery', 'true')),
+    repository,
+    apiUrl,
   }
 }
 
@@ -263,8 +331,13 @@ function readInputs(): Inputs {
   }
 
   const versionEnv = read('version-env', 'UPSTREAM_VERSION')
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(versionEnv) || RESERVED_ENV.has(versionEnv) || versionEnv.startsWith('COMPAT_SENTINEL_')) {
-    throw bad('version-env', versionEnv, 'use an environment variable name of letters, digits and _ (not starting with a digit), other than PATH, HOME, SHELL, UV_FIND_LINKS, PIP_FIND_LINKS and COMPAT_SENTINEL_*')
+  if (!ENV_NAME.test(versionEnv) || RESERVED_ENV.has(versionEnv.toUpperCase()) || RESERVED_PREFIXES.some((p) => versionEnv.toUpperCase().startsWith(p))) {
+    throw bad('version-env', versionEnv, `use an environment variable name of letters, digits and _ (not starting with a digit), other than ${[...RESERVED_ENV].join(', ')} and ${RESERVED_PREFIXES.map((p) => `${p}*`).join(', ')}`)
+  }
+
+  const maskEnv = splitList(read('mask-env'))
+  for (const name of maskEnv) {
+    if (!ENV_NAME.test(name)) throw bad('mask-env', name, 'use environment variable names (letters, digits and _), comma- or newline-separated')
   }
 
   const replayCommand = core.getInput('replay-command').trim()
@@ -281,6 +354,12 @@ function readInputs(): Inputs {
   const couldNotTest = read('could-not-test-exit-code')
   const replayTimeoutMs = minutes('replay-timeout-minutes', read('replay-timeout-minutes', '30'))
   const stale = read('stale-after-days')
+
+  const publisherInput = read('expected-publisher')
+  const expectedPublisher = publisherInput ? parseExpectedPublisher(publisherInput) : null
+  if (publisherInput && !expectedPublisher) {
+    throw bad('expected-publisher', publisherInput, "use 'github:owner/repo' or 'github:owner/repo/.github/workflows/<file>.yml' (the upstream's Trusted Publisher on PyPI), or leave it empty")
+  }
 
   return {
     package: pkg,
@@ -313,7 +392,10 @@ function readInputs(): Inputs {
     cacheUv: bool('cache-uv', read('cache-uv', 'true')),
     cacheDependencyGlob: dependencyGlob(read('cache-dependency-glob', DEPENDENCY_GLOB_DEFAULT)),
     pruneUvCache: bool('prune-uv-cache', read('prune-uv-cache', 'false')),
+    maskEnv,
     failOn,
+    expectedPublisher,
+    testTrustedRoot: (process.env.COMPAT_SENTINEL_TEST_TRUSTED_ROOT ?? '').trim(),
     leg,
     history: bool('history', read('history', 'true')),
     notifyOn: oneOf('notify-on', read('notify-on', 'change').toLowerCase(), NOTIFY_ON),

@@ -1,27 +1,29 @@
 // compat-sentinel, read top to bottom:
-// inputs → resolve → install uv → prefetch → replay (→ record) → classify → publish.
+// inputs → restore history → resolve → verify provenance → install uv → restore uv's cache →
+// prefetch, install, replay (→ record) → classify → first bad build → save uv's cache →
+// publish → save history.
 import * as core from '@actions/core'
 import * as fs from 'node:fs/promises'
-import * as path from 'node:path'
 import { loadInputs, type Inputs } from './inputs'
 import { effectiveChannel, isPinned, readPinned, resolveVersion } from './stages/resolve'
 import { installUv } from './stages/uv'
 import { restoreUvCache, saveUvCache } from './stages/uv-cache'
 import { stopCurrentPhase } from './stages/phases'
-import { diffSnapshots, snapshot } from './stages/fixtures'
-import { describeRecordings, keepRecordings } from './stages/recordings'
-import { patchNoteForReason } from './core/recordings/compare'
-import { runCommand, testVersion } from './stages/test-version'
-import { fixturesPatchPath, publish } from './stages/publish'
+import { record } from './stages/record'
+import { patchNoteForReason } from './core/recordings/types'
+import { testVersion } from './stages/test-version'
+import { publish } from './stages/publish'
 import { cacheCallPending, rememberRun, restoreHistory, saveHistory, testedBuild, type Memory } from './stages/history'
 import { bisect, lastGoodOf, whyNotBisect } from './stages/bisect'
 import { currentStage, stage } from './stages/stage'
+import { requirePublisher } from './stages/provenance'
 import { classify } from './core/classify'
 import { newRunState, type RunState } from './core/result-file'
 import { normalizeName } from './core/names'
 import { UserError } from './core/vocabulary'
 import { RequestError } from './io/http'
-import { registerSecrets } from './io/secrets'
+import { maskNamedVariables, registerSecrets } from './io/secrets'
+import { checkRunnerFolders } from './io/runner'
 import { runIsForkPullRequest } from './io/event'
 
 /** The one message a user reads when the run could not test. */
@@ -38,6 +40,7 @@ async function checkWorkingDirectory(dir: string): Promise<void> {
 }
 
 async function pipeline(inputs: Inputs, state: RunState, memory: Memory | null): Promise<void> {
+  checkRunnerFolders()
   state.companions = inputs.companions
   if (inputs.version) state.version = inputs.version
   await checkWorkingDirectory(inputs.workingDirectory)
@@ -51,11 +54,13 @@ async function pipeline(inputs: Inputs, state: RunState, memory: Memory | null):
   state.version = resolution.version
   state.build = testedBuild(resolution)
   state.isPinned = isPinned(state.version, state.pinnedVersion)
+  state.notes.push(...resolution.warnings)
+
+  // Before uv, the wheels folder (exported to later steps) or any command sees the files.
+  await stage('Verify provenance', () => requirePublisher(inputs, resolution, state))
 
   state.uv = await stage('Install uv', () => installUv(inputs))
   state.uvCache = await stage("Restore uv's cache", () => restoreUvCache(inputs, state.leg, state.version))
-
-  state.notes.push(...resolution.warnings)
 
   const tested = await testVersion(inputs, resolution, state, (wheels) => (state.wheels = wheels))
   state.install = tested.install
@@ -65,19 +70,11 @@ async function pipeline(inputs: Inputs, state: RunState, memory: Memory | null):
   // Record costs money (real provider calls): never for a version that could not be installed,
   // nor where a fork's pull request has no secrets to record with.
   const wantsRecord = state.replay.result !== 'success' && !tested.notInstallable && Boolean(inputs.recordCommand)
-  const recordSkipped = wantsRecord && !inputs.recordOnFork && runIsForkPullRequest() ? 'record skipped: pull request from a fork has no secrets' : ''
+  const fork = wantsRecord && !inputs.recordOnFork && runIsForkPullRequest()
+  if (wantsRecord) core.debug(`record wanted; event ${process.env.GITHUB_EVENT_NAME || '(none)'}, from a fork: ${fork}, record-on-fork: ${inputs.recordOnFork}`)
+  const recordSkipped = fork ? 'record skipped: pull request from a fork has no secrets' : ''
   if (recordSkipped) core.info(`${recordSkipped} (set record-on-fork: true to record anyway)`)
-  if (wantsRecord && !recordSkipped) {
-    const fixtures = inputs.fixturesPath ? path.resolve(inputs.workingDirectory, inputs.fixturesPath) : ''
-    const before = fixtures ? await snapshot(fixtures) : new Map()
-    const kept = fixtures ? await keepRecordings(fixtures, inputs.workingDirectory) : null
-    state.record = await runCommand(inputs, state, 'record')
-    if (fixtures) {
-      const after = await snapshot(fixtures)
-      state.fixturesChanged = diffSnapshots(before, after, inputs.fixturesPath)
-      Object.assign(state, await stage('What changed in the recordings', () => describeRecordings(kept, before, after, inputs.fixturesPath, fixturesPatchPath(state))))
-    }
-  }
+  if (wantsRecord && !recordSkipped) await record(inputs, state)
 
   const verdict = classify(
     state.replay,
@@ -101,6 +98,7 @@ async function pipeline(inputs: Inputs, state: RunState, memory: Memory | null):
 export async function run(): Promise<void> {
   registerSecrets()
   const loaded = await stage('Inputs', async () => loadInputs())
+  if (loaded.ok) maskNamedVariables(loaded.inputs.maskEnv)
   const state = newRunState(loaded.ok ? { package: normalizeName(loaded.inputs.package), channel: effectiveChannel(loaded.inputs), leg: loaded.inputs.leg } : loaded.partial)
   const failOn = loaded.ok ? loaded.inputs.failOn : loaded.partial.failOn
   // Without valid inputs the leg's identity is not known for sure: its history is left alone.

@@ -77,7 +77,7 @@ describe('the stored history, read as untrusted input', () => {
 
   test('what is written is read back', () => {
     const text = serializeHistory(id, good.slice(0, 1), good[1]!)
-    assert.deepEqual(parseHistory(text, id), { ok: true, entries: good, dropped: 0 })
+    assert.deepEqual(parseHistory(text, id), { ok: true, entries: good, probes: [], dropped: 0 })
   })
 
   test(`the store keeps the newest ${MAX_ENTRIES} runs`, () => {
@@ -117,7 +117,7 @@ describe('the stored history, read as untrusted input', () => {
   for (const [name, change] of bad) {
     test(`a run with ${name} is dropped, the others kept`, () => {
       const parsed = parseHistory(wrap([good[0], { ...good[1], ...change }]), id)
-      assert.deepEqual(parsed, { ok: true, entries: [good[0]], dropped: 1 })
+      assert.deepEqual(parsed, { ok: true, entries: [good[0]], probes: [], dropped: 1 })
     })
   }
 })
@@ -197,6 +197,8 @@ describe('result files of either schema', () => {
     assert.equal(quiet.slack.changed_legs, '')
     assert.equal(quiet.slack.dev_failing_since, '2026-04-02 (0.1.dev2)')
     assert.equal(quiet.slack.stable_previous_status, 'compatible')
+    const legMissing = combine([quietStable], quietStable.run, { count: 2 })
+    assert.equal(legMissing.notify, true, 'a leg that never reported is news, however quiet the others')
 
     const c = combine([quietStable, changedDev], quietStable.run)
     assert.equal(c.notify, true)

@@ -105,13 +105,14 @@ describe('a record run that changes types, keys, texts, request keys, and adds a
   })
 })
 
-test('no change in the recordings: no patch, no section', async () => {
+test('no change in the recordings: no patch, no section, and a record that changed nothing is an error', async () => {
   const ws = repoWithRecordings()
   const r = await world.run(
     { package: PKG, 'replay-command': RERECORD, 'record-command': RERECORD, 'working-directory': 'sub', 'fixtures-path': 'recordings' },
     { workspace: ws, env: { RECORDED: path.join(RECORDINGS, 'before') } },
   )
-  assert.equal(r.outputs.outcome, 'needs-recording', r.stdout)
+  assert.equal(r.outputs.outcome, 'error', r.stdout)
+  assert.match(r.result.reason, /record succeeded but changed nothing under recordings/)
   assert.equal(r.outputs['fixtures-patch'], '')
   assert.equal(r.result.fixtureDiff.counts.files, 0)
   assert.doesNotMatch(r.summary, /What changed in the recordings/)

@@ -58,13 +58,14 @@ describe('the proof: a dev build from another index installs through UV_FIND_LIN
     assert.equal((r.stdout.match(/Actions cache service is not available/g) ?? []).length, 1, 'said once')
   })
 
-  test('without prefetching the same command fails: uv cannot see the dev index', async () => {
+  test('without prefetching the same command cannot install: uv cannot see the dev index', async () => {
     const out = path.join(tempDir(), 'out.txt')
     const r = await world.run(
       { package: PKG, channel: 'dev', 'companion-packages': API, 'index-url': devIndex.indexUrl, 'prefetch-wheels': 'false', 'replay-command': importAndPrint(out) },
       { env: uvEnv() },
     )
-    assert.equal(r.outputs.outcome, 'incompatible')
+    assert.equal(r.outputs.outcome, 'not-installable')
+    assert.match(r.result.reason, /No solution found when resolving/)
     assert.equal(r.outputs['wheels-dir'], '')
     assert.equal(r.exportedEnv.UV_FIND_LINKS, undefined)
     assert.match(r.result.replay.logTail, new RegExp(`${PKG}==${DEV.replace(/\./g, '\\.')}`))

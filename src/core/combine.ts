@@ -2,7 +2,7 @@
 import { UserError, type Outcome, type ResultFile } from './vocabulary'
 import { parseResultFile, summaryLine } from './result-file'
 import { formatFailingSince } from './history'
-import { EMOJI, cell } from './markdown'
+import { EMOJI, OWN_SUMMARY_LIMIT, cell, slackSafe } from './markdown'
 
 /**
  * Worst first: a break outranks "could not test", which outranks "could not install the
@@ -109,10 +109,26 @@ export function combine(legs: ResultFile[], run: ResultFile['run'], expected: Ex
     slack[`${n}_previous_status`] = legs[i]!.history.previousOutcome
     slack[`${n}_failing_since`] = formatFailingSince(legs[i]!.history.failingSince)
   })
-  let table = '| | Leg | Package | Channel | Version | Pinned | Replay | Record | Reason | History |\n|---|---|---|---|---|---|---|---|---|---|\n'
-  for (const l of legs) {
-    table += `| ${EMOJI[l.outcome]} | ${[l.leg, l.package, l.channel, l.version || '—', l.pinnedVersion || '—', l.replay.result, l.record.result, l.reason, historyCell(l)].map(cell).join(' | ')} |\n`
-  }
+  let table = legTable(legs)
   if (missing) table += `\n${EMOJI.error} **Missing:** ${cell(missing)}\n`
-  return { overall, lines, slack, table, missing, notify: legs.some((l) => l.history.notify) }
+  // A leg that never reported is news too.
+  return { overall, lines, slack: slackSafe(slack), table, missing, notify: Boolean(missing) || legs.some((l) => l.history.notify) }
+}
+
+/** One row per leg, worst first when they do not all fit: the table stays well under GitHub's 1 MiB. */
+function legTable(legs: ResultFile[]): string {
+  const head = '| | Leg | Package | Channel | Version | Pinned | Replay | Record | Reason | History |\n|---|---|---|---|---|---|---|---|---|---|\n'
+  const rows = legs.map((l) => `| ${EMOJI[l.outcome]} | ${[l.leg, l.package, l.channel, l.version || '—', l.pinnedVersion || '—', l.replay.result, l.record.result].map((c) => cell(c, 200)).join(' | ')} | ${cell(l.reason, 500)} | ${cell(historyCell(l), 300)} |\n`)
+  const budget = OWN_SUMMARY_LIMIT / 2
+  const all = head + rows.join('')
+  if (Buffer.byteLength(all) <= budget) return all
+  let table = head
+  let shown = 0
+  const order = [...legs.keys()].sort((a, b) => SEVERITY.indexOf(legs[a]!.outcome) - SEVERITY.indexOf(legs[b]!.outcome))
+  for (const i of order) {
+    if (Buffer.byteLength(table) + Buffer.byteLength(rows[i]!) > budget) break
+    table += rows[i]
+    shown++
+  }
+  return `${table}| | … and ${legs.length - shown} more legs, not shown to keep this summary under 1 MiB (their result files have everything) | | | | | | | | |\n`
 }

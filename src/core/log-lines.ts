@@ -11,6 +11,9 @@ export const DECISIVE_MAX = 200
 // not count); only the `error:` prefix (`ERROR:`, `error:`) is matched in any case.
 const errorLike = (line: string) => /Error|Exception|FAIL/.test(line) || /error:/i.test(line)
 
+/** What make prints after the real failure (`make: *** [Makefile:9: test] Error 1`) says only that it failed. */
+const wrapperLine = (line: string) => /^make(\[\d+\])?: \*\*\* /.test(line)
+
 /** One line as it may be shown: ANSI stripped, masked, trimmed, at most DECISIVE_MAX characters. */
 export function quotable(line: string, mask: (s: string) => string = (s) => s): string {
   const clean = mask(line.replace(ANSI, '').replace(/\r/g, '')).trim()
@@ -27,7 +30,7 @@ export function decisiveLine(output: string, mask?: (s: string) => string): stri
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = quotable(lines[i]!, mask)
     // Box-drawing and decoration alone (a rich traceback's frame) says nothing.
-    if (errorLike(line) && /[A-Za-z]{3}/.test(line)) return line
+    if (errorLike(line) && /[A-Za-z]{3}/.test(line) && !wrapperLine(line)) return line
   }
   return ''
 }

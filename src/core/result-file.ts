@@ -3,7 +3,7 @@
 // state; whatever stage the run ends in, the result is published from it, so every output is set
 // on every exit.
 import { OUTCOMES, RESULT_SCHEMA, RESULT_SCHEMA_V1, skippedPhase, type History, type Outcome, type PhaseReport, type ResultFile } from './vocabulary'
-import { EMOJI, OUTCOME_WORDS } from './markdown'
+import { EMOJI, OUTCOME_WORDS, slackSafe } from './markdown'
 import { decisiveLine } from './log-lines'
 import { formatFailingSince, noHistory } from './history'
 import { defaultLeg } from './names'
@@ -96,7 +96,7 @@ export function toResultFile(state: RunState, run: ResultFile['run'], mask: (tex
     build: state.build,
     history: state.history,
     bisect: state.bisect,
-    provenance: state.provenance,
+    provenance: { ...state.provenance, detail: mask(state.provenance.detail) },
   }
 }
 
@@ -140,6 +140,9 @@ function validHistory(v: unknown): v is History {
  * taken when it has the right shape and defaulted when absent (an @1 file) or malformed. The
  * problem, when the file is not a result at all, is a sentence fragment for the caller's message.
  */
+/** Fields the report shows as text: anything else would stop it with an unexpected error. */
+const TEXT_FIELDS = ['reason', 'pinnedVersion'] as const
+
 export function parseResultFile(data: unknown): { ok: true; result: ResultFile } | { ok: false; problem: string } {
   const r = data as Partial<ResultFile> & Record<string, unknown>
   const schema = isObject(r) ? r.schema : undefined
@@ -152,8 +155,10 @@ export function parseResultFile(data: unknown): { ok: true; result: ResultFile }
         : typeof r.package !== 'string' || typeof r.channel !== 'string' || typeof r.version !== 'string'
           ? 'package, channel or version is missing'
           : !isPhase(r.replay) || !isPhase(r.record)
-            ? 'replay or record is missing'
-            : null
+            ? 'replay or record is missing or has no result'
+            : TEXT_FIELDS.find((k) => typeof r[k] !== 'string')
+              ? `its ${TEXT_FIELDS.find((k) => typeof r[k] !== 'string')} is not a string`
+              : null
   if (problem) return { ok: false, problem }
   const d = V2_DEFAULTS()
   const p = d.provenance
@@ -219,8 +224,9 @@ export function outputsOf(r: ResultFile, resultFile: string, summary: string): R
     'wheels-dir': r.wheels.dir,
     'wheels-cache-hit': String(r.wheels.cacheHit),
     'uv-cache-hit': String(r.uvCache.hit),
+    provenance: r.provenance.status,
     'result-file': resultFile,
-    'slack-payload': JSON.stringify(slackPayload(r, summary)),
+    'slack-payload': JSON.stringify(slackSafe(slackPayload(r, summary))),
     summary,
     'previous-outcome': r.history.previousOutcome,
     'previous-version': r.history.previousVersion,

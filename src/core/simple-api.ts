@@ -17,6 +17,8 @@ export interface IndexFile {
   size?: number
   /** The version spelled in the filename; null when the filename has none we can read. */
   version: string | null
+  /** PEP 740: absolute URL of the file's provenance object; absent when the index publishes none. */
+  provenanceUrl?: string
 }
 
 export interface ProjectPage {
@@ -108,6 +110,7 @@ export function parseJsonPage(body: string, pageUrl: string, project: string): P
       uploadTime: uploaded && !Number.isNaN(uploaded.getTime()) ? uploaded : undefined,
       size,
       version: fileVersion(f.filename, want),
+      provenanceUrl: typeof f.provenance === 'string' ? (resolveUrl(f.provenance, pageUrl) ?? undefined) : undefined,
     })
   }
   return { name: typeof data.name === 'string' ? data.name : project, files }
@@ -217,6 +220,7 @@ export function parseHtmlPage(body: string, pageUrl: string, project: string): P
     const filename = text || lastPathSegment(url)
     const y = attrs.get('data-yanked')
     const rp = attrs.get('data-requires-python')
+    const prov = attrs.get('data-provenance')
     files.push({
       filename,
       url,
@@ -224,6 +228,7 @@ export function parseHtmlPage(body: string, pageUrl: string, project: string): P
       yanked: y === undefined ? false : y === true ? '' : y,
       requiresPython: typeof rp === 'string' ? rp : undefined,
       version: fileVersion(filename, want),
+      provenanceUrl: typeof prov === 'string' ? (resolveUrl(prov, base) ?? undefined) : undefined,
     })
   }
   if (files.length === 0 && !/<html|<!doctype|<body|<a\s/i.test(body)) {

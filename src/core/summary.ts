@@ -1,8 +1,11 @@
 // The job summary of one run: the verdict at a glance, the facts behind it, the log tails folded.
 import type { History, PhaseReport, ResultFile } from './vocabulary'
-import { EMOJI, SUMMARY_LIMIT, cell, escapeHtml, foldedPre } from './markdown'
+import { EMOJI, OWN_SUMMARY_LIMIT, boundedList, cell, clip, escapeHtml, foldedPre, inline } from './markdown'
 import { renderRecordingsSection } from './recordings/render'
 import { formatBytes } from './units'
+
+/** Fixture changes listed in the summary; the result file has them all. */
+const MAX_FIXTURES_LISTED = 500
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 
@@ -62,6 +65,14 @@ function uvCacheCell(c: ResultFile['uvCache']): string {
   return c.savedBytes ? `${restored}; saved ${formatBytes(c.savedBytes)}` : restored
 }
 
+const PROVENANCE_WORDS = { verified: '🔏 verified', absent: 'absent', mismatch: 'mismatch', '': 'not checked' } as const
+
+/** The `expected-publisher` check, in one cell: who published, or which check failed. */
+function provenanceCell(p: ResultFile['provenance']): string {
+  const by = p.publisher ? `, published by ${p.publisher}` : ''
+  return p.status === 'verified' ? `${PROVENANCE_WORDS.verified}${by}` : `${PROVENANCE_WORDS[p.status]}${by}: ${p.detail}`
+}
+
 function render(r: ResultFile, summary: string, tails: { replay: string; record: string }, note = '', notes: string[] = []): string {
   const pinned = r.pinnedVersion ? `${r.pinnedVersion} (${r.isPinned ? 'same as tested' : 'differs from tested'})` : '—'
   const rows: [string, string][] = [
@@ -79,7 +90,8 @@ function render(r: ResultFile, summary: string, tails: { replay: string; record:
     ['uv cache', uvCacheCell(r.uvCache)],
     ['Fixtures changed', String(r.fixturesChanged.length)],
   ]
-  let md = `## ${EMOJI[r.outcome]} ${escapeHtml(summary)}\n\n`
+  if (r.provenance.status) rows.push(['Provenance', provenanceCell(r.provenance)])
+  let md = `## ${EMOJI[r.outcome]} ${inline(clip(summary, 1000))}\n\n`
   // Warnings a reader must not miss (a stale upstream), above the facts.
   for (const n of notes) md += `> [!WARNING]\n> ${cell(n)}\n\n`
   if (r.flaky) md += `> [!NOTE]\n> Replay failed, then passed on a later attempt: counted as compatible, but a test is flaky. See the replay log.\n\n`
@@ -88,7 +100,7 @@ function render(r: ResultFile, summary: string, tails: { replay: string; record:
   md += historySection(r.history)
   if (r.bisect) md += bisectSection(r.bisect)
   if (r.fixturesChanged.length) {
-    md += foldedPre(`Fixtures changed (${r.fixturesChanged.length})`, r.fixturesChanged.map((c) => `${c.change.padEnd(8)} ${c.path}`).join('\n'))
+    md += foldedPre(`Fixtures changed (${r.fixturesChanged.length})`, boundedList(r.fixturesChanged.map((c) => `${c.change.padEnd(8)} ${clip(c.path, 300)}`), MAX_FIXTURES_LISTED))
   }
   if (r.fixtureDiff?.counts.files) md += '\n' + renderRecordingsSection(r.fixtureDiff, r.fixturesPatch) + '\n'
   if (r.install && r.install.result !== 'skipped' && r.install.logTail) md += foldedPre('Install log (tail)', r.install.logTail.slice(-16 * 1024))
@@ -99,11 +111,11 @@ function render(r: ResultFile, summary: string, tails: { replay: string; record:
   return md
 }
 
-/** The summary markdown, kept under GitHub's 1 MiB by cutting the log tails first. */
+/** The summary markdown, kept under GitHub's 1 MiB (with the commands' own share) by cutting the log tails first. */
 export function jobSummary(r: ResultFile, summary: string, notes: string[] = []): string {
   let tails = { replay: r.replay.logTail, record: r.record.logTail }
   let md = render(r, summary, tails, '', notes)
-  while (Buffer.byteLength(md) > SUMMARY_LIMIT - 1024 && (tails.replay || tails.record)) {
+  while (Buffer.byteLength(md) > OWN_SUMMARY_LIMIT && (tails.replay || tails.record)) {
     // Keep the ends of the tails: that is where the failure is.
     const cut = (s: string) => s.slice(Math.floor(s.length / 2))
     tails = { replay: cut(tails.replay), record: cut(tails.record) }

@@ -18,6 +18,8 @@ export interface PhaseReport {
   signal?: string
   durationMs: number
   logTail: string
+  /** Processes the phase left running (or, on a timeout, its children), stopped when it ended. */
+  stopped?: { pid: number; command: string }[]
 }
 
 export const skippedPhase = (): PhaseReport => ({ result: 'skipped', exitCode: null, durationMs: 0, logTail: '' })

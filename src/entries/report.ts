@@ -3,7 +3,7 @@ import * as core from '@actions/core'
 import * as fs from 'node:fs/promises'
 import { loadReportInputs } from '../inputs'
 import { combine } from '../core/combine'
-import { EMOJI, escapeHtml } from '../core/markdown'
+import { EMOJI, clip, inline, slackSafe } from '../core/markdown'
 import { UserError, type Outcome } from '../core/vocabulary'
 import { readResultFiles } from '../io/result-files'
 import { runInfo } from '../io/runner'
@@ -23,9 +23,9 @@ async function runReport(): Promise<void> {
   } catch (e) {
     const message = e instanceof UserError ? e.message : `unexpected internal error: ${(e as Error).message}`
     const run = runInfo()
-    const slack = { overall_status: 'error', overall_emoji: EMOJI.error, details: message, workflow_run_url: run.url, repository: run.repository }
+    const slack = slackSafe({ overall_status: 'error', overall_emoji: EMOJI.error, details: message, workflow_run_url: run.url, repository: run.repository })
     // A report that could not read its legs is news: nobody would hear of it otherwise.
-    await publish('error', `${EMOJI.error} ${message}`, slack, count, `## ${EMOJI.error} compat-sentinel report: error\n\n${escapeHtml(message)}\n`, true)
+    await publish('error', `${EMOJI.error} ${message}`, slack, count, `## ${EMOJI.error} compat-sentinel report: error\n\n${inline(clip(message, 4000))}\n`, true)
     if (failOn.has('error')) core.setFailed(message)
     else core.warning(message)
   }

@@ -8,7 +8,7 @@ import { rename, rm, statfs } from 'node:fs/promises'
 import * as path from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { EnvHttpProxyAgent, fetch, type Response } from 'undici'
+import { EnvHttpProxyAgent, fetch, setGlobalDispatcher, type Response } from 'undici'
 import { formatBytes } from '../core/bytes'
 import { ChecksumError, DeadlineError, HttpStatusError, NetworkError, RequestError, TlsError, TooLargeError, WriteError } from './http-errors'
 import { redactUrl } from './secrets'
@@ -66,6 +66,14 @@ function retryAfter(res: Response): number | undefined {
   const secs = Number(h)
   const ms = Number.isFinite(secs) ? secs * 1000 : Date.parse(h) - Date.now()
   return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS) : undefined
+}
+
+/**
+ * Makes the global `fetch` (which libraries such as @sigstore/tuf use) go through the same proxy
+ * handling and timeouts as the action's own requests; Node's fetch ignores HTTPS_PROXY otherwise.
+ */
+export function shareProxySettingsWithGlobalFetch(): void {
+  setGlobalDispatcher(dispatcher())
 }
 
 // Failures worth another attempt: the network or the server may be fine a moment later.

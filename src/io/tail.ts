@@ -1,10 +1,22 @@
 // A bounded tail of a command's output: the last lines, ANSI-free and masked, whatever the size.
-import { mask } from './secrets'
+import { longestSecretForm, mask, safeCut } from './secrets'
 
-// ESC [ ... final byte, ESC ] ... BEL/ST, and lone two-byte escapes.
-const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g
+// Every escape sequence a terminal understands, so none reaches a tail, a summary or Slack:
+// CSI (ESC [ or the 8-bit 0x9b) with parameters; strings (OSC ESC ], DCS ESC P, SOS ESC X,
+// PM ESC ^, APC ESC _) up to BEL or ST (unterminated, only the introducer goes); nF sequences (ESC, intermediates, a final byte);
+// two-byte Fp/Fe/Fs escapes; and finally any ESC left on its own.
+const ESCAPES = new RegExp(
+  [
+    '(?:\\x1b\\[|\\x9b)[0-?]*[ -/]*[@-~]',
+    '(?:\\x1b[\\]PX^_]|[\\x90\\x98\\x9d\\x9e\\x9f])[^\\x07\\x1b\\x9c]*(?:\\x07|\\x1b\\\\|\\x9c)',
+    '\\x1b[ -/]+[0-~]',
+    '\\x1b[0-~]',
+    '\\x1b',
+  ].join('|'),
+  'g',
+)
 
-export const stripAnsi = (s: string) => s.replace(ANSI, '')
+export const stripAnsi = (s: string) => s.replace(ESCAPES, '')
 
 export class LineSplitter {
   private partial = ''
@@ -17,10 +29,13 @@ export class LineSplitter {
     const parts = (this.partial + chunk).split('\n')
     this.partial = parts.pop() ?? ''
     for (const p of parts) this.onLine(p)
-    // A line that never ends must not grow without bound: cut it.
-    while (this.partial.length > this.maxLine) {
-      this.onLine(this.partial.slice(0, this.maxLine))
-      this.partial = this.partial.slice(this.maxLine)
+    // A line that never ends must not grow without bound: cut it, but never inside a secret
+    // (neither half would be masked), so hold back enough to see a whole one across the cut.
+    const margin = longestSecretForm()
+    while (this.partial.length > this.maxLine + margin) {
+      const cut = safeCut(this.partial, this.maxLine) || this.maxLine + margin
+      this.onLine(this.partial.slice(0, cut))
+      this.partial = this.partial.slice(cut)
     }
   }
 

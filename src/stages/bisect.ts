@@ -12,6 +12,7 @@ import type { Bisect, Outcome } from '../core/vocabulary'
 import type { Resolution } from './resolve'
 import type { Memory } from './history'
 import { testVersion } from './test-version'
+import { verifyProvenance } from './provenance'
 import { installableFiles } from './wheels'
 
 export interface Failing {
@@ -102,6 +103,14 @@ async function probe(inputs: Inputs, resolution: Resolution, run: Failing, versi
   // The probe's own stages open their log groups; this line says which build they belong to.
   core.info(`Probe ${version}: prefetch, install and replay (never record)`)
   try {
+    // A build from an unverified publisher never runs, here as in the run itself.
+    if (inputs.expectedPublisher) {
+      const provenance = await verifyProvenance(inputs, { version, pages: resolution.pages })
+      if (provenance.status !== 'verified') {
+        core.info(`${version} was not tested: ${provenance.detail}`)
+        return 'not-installable'
+      }
+    }
     // One attempt, within what is left of the budget; the record command is never run.
     const tested = await testVersion({ ...inputs, replayAttempts: 1, replayTimeoutMs: timeoutMs }, { ...resolution, version }, { package: run.package, version, channel: run.channel })
     if (tested.notInstallable) {

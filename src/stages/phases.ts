@@ -1,12 +1,16 @@
-// Run a user command the way a GitHub `run:` step does, in its own process group, with
-// a timeout that takes the whole tree down, live output, and a bounded, masked tail.
+// Run a user command the way a GitHub `run:` step does: in bash, in its own process group, with
+// its own command files (GITHUB_OUTPUT, ...), live output, a bounded masked tail, and a timeout;
+// when it ends, every process it started is stopped (src/io/process-tree.ts).
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { accessSync, constants, existsSync } from 'node:fs'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
-import type { PhaseReport } from '../core/vocabulary'
+import * as core from '@actions/core'
+import { UserError, type PhaseReport } from '../core/vocabulary'
 import { LineSplitter, Tail } from '../io/tail'
 import { mask } from '../io/secrets'
+import { PhaseProcesses, type StoppedProcess } from '../io/process-tree'
+import { forwardCommandFiles, phaseCommandFiles } from '../io/command-files'
 
 export interface PhaseSpec {
   name: 'install' | 'replay' | 'record'
@@ -25,66 +29,75 @@ const isWindows = process.platform === 'win32'
 
 /**
  * The bash a `shell: bash` step uses: on Windows that is Git for Windows' bash, named by path,
- * because `bash` on PATH can be the WSL launcher.
+ * because `bash` on PATH can be the WSL launcher. Elsewhere the first bash on the phase's PATH;
+ * none at all (a slim container) means the phase cannot run: nothing was tested.
  */
-function bash(): string {
-  if (!isWindows) return 'bash'
-  const git = path.join(process.env.ProgramFiles || 'C:\\Program Files', 'Git', 'bin', 'bash.exe')
-  return existsSync(git) ? git : 'bash'
-}
-
-/** The phase running now, so a cancelled action can still take its tree down. */
-let current: ChildProcess | undefined
-
-function signalTree(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return
-  try {
-    if (isWindows) spawn('taskkill', ['/pid', String(child.pid), '/T', '/F'], { stdio: 'ignore' })
-    else process.kill(-child.pid, signal)
-  } catch {
-    // ESRCH: the group is already gone.
+function bash(env: NodeJS.ProcessEnv, phase: string): string {
+  if (isWindows) {
+    const git = path.join(process.env.ProgramFiles || 'C:\\Program Files', 'Git', 'bin', 'bash.exe')
+    return existsSync(git) ? git : 'bash'
   }
-}
-
-function groupAlive(child: ChildProcess): boolean {
-  if (child.pid === undefined || isWindows) return false
-  try {
-    process.kill(-child.pid, 0)
-    return true
-  } catch {
-    return false
+  for (const dir of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    const candidate = path.join(dir, 'bash')
+    try {
+      accessSync(candidate, constants.X_OK)
+      return candidate
+    } catch {
+      // not here
+    }
   }
+  throw cannotStart(phase, `bash was not found on PATH (${env.PATH ?? 'not set'})`)
 }
 
-/** SIGTERM to the group, SIGKILL after the grace period if anything is left. */
-async function stopTree(child: ChildProcess): Promise<void> {
-  if (!isWindows && !groupAlive(child)) return
-  signalTree(child, 'SIGTERM')
-  const deadline = Date.now() + GRACE_MS
-  while (groupAlive(child) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
-  if (groupAlive(child)) signalTree(child, 'SIGKILL')
+function cannotStart(phase: string, why: string): UserError {
+  return new UserError(`could not start bash to run the ${phase} command (${why}): the commands run in bash, as in a \`shell: bash\` step; install bash in the job's container or image`)
 }
+
+/** The phase running now, so a cancelled action can still take its processes down. */
+let current: PhaseProcesses | undefined
 
 /** Called when the action itself is cancelled. */
 export async function stopCurrentPhase(): Promise<void> {
-  if (current) await stopTree(current)
+  if (current) await current.stop(GRACE_MS)
+}
+
+/** One line for the log and the tail: what was still running when the phase ended. */
+function stoppedLine(phase: string, stopped: StoppedProcess[], timedOut: boolean): string {
+  const shown = stopped.slice(0, 10).map((p) => `${p.pid}${p.command ? ` (${mask(p.command).slice(0, 120)})` : ''}`)
+  const more = stopped.length > shown.length ? ` and ${stopped.length - shown.length} more` : ''
+  return `compat-sentinel: stopped ${stopped.length} process${stopped.length === 1 ? '' : 'es'} ${timedOut ? `the ${phase} command had started` : `the ${phase} command left running`}: ${shown.join(', ')}${more}`
 }
 
 export async function runPhase(spec: PhaseSpec): Promise<PhaseReport> {
   // GitHub writes a run step to a file and runs `bash --noprofile --norc -eo pipefail <file>`.
   await fs.mkdir(spec.tempDir, { recursive: true })
-  const script = path.join(spec.tempDir, `${spec.name}-${process.pid}-${Date.now()}.sh`)
+  const id = `${spec.name}-${process.pid}-${Date.now()}`
+  const script = path.join(spec.tempDir, `${id}.sh`)
   await fs.writeFile(script, spec.command + '\n', { mode: 0o700 })
+  const files = await phaseCommandFiles(path.join(spec.tempDir, `${id}-files`))
+  const processes = new PhaseProcesses(spec.name)
+
+  const env = processes.env({ ...spec.env, ...files })
+  let shell: string
+  try {
+    shell = bash(env, spec.name)
+  } catch (e) {
+    await fs.rm(script, { force: true })
+    await fs.rm(path.dirname(files.GITHUB_OUTPUT), { recursive: true, force: true })
+    throw e
+  }
+  const start = processes.command(shell, ['--noprofile', '--norc', '-eo', 'pipefail', script])
 
   const tail = new Tail()
   const started = Date.now()
-  const child = spawn(bash(), ['--noprofile', '--norc', '-eo', 'pipefail', script], {
+  const child = spawn(start.file, start.args, {
     cwd: spec.cwd,
-    env: spec.env,
+    env,
     detached: !isWindows, // its own process group, so the whole tree can be signalled
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  current = child
+  if (child.pid !== undefined) processes.adopt(child.pid)
+  current = processes
 
   for (const stream of [child.stdout!, child.stderr!]) {
     let blocked = false
@@ -106,11 +119,10 @@ export async function runPhase(spec: PhaseSpec): Promise<PhaseReport> {
     stream.on('end', () => lines.flush())
   }
 
-  let timedOut = false
+  let timedOut: Promise<StoppedProcess[]> | undefined
   const timer = setTimeout(() => {
-    timedOut = true
-    process.stdout.write(`compat-sentinel: ${spec.name} exceeded ${spec.timeoutMs / 60_000} min; stopping its process tree\n`)
-    void stopTree(child)
+    process.stdout.write(`compat-sentinel: ${spec.name} exceeded ${spec.timeoutMs / 60_000} min; stopping all its processes\n`)
+    timedOut = processes.stop(GRACE_MS)
   }, spec.timeoutMs)
 
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
@@ -118,20 +130,34 @@ export async function runPhase(spec: PhaseSpec): Promise<PhaseReport> {
     child.once('exit', (code, signal) => resolve({ code, signal }))
   })
   clearTimeout(timer)
-  // Background children (a server the tests started) must not outlive the phase.
-  await stopTree(child)
+  // Whatever the result, nothing the phase started outlives it: background servers, daemons,
+  // `setsid` and `set -m` children, processes wrapped in `timeout`.
+  const stopped = [...((await timedOut) ?? []), ...(await processes.stop(GRACE_MS))]
   await closed(child)
   current = undefined
   await fs.rm(script, { force: true })
+  await forwardCommandFiles(files, spec.name)
 
-  if (exit.error) tail.add(`compat-sentinel: could not start bash: ${exit.error.message}`)
+  if (exit.error) {
+    // Nothing was tested: not a verdict on the version, and no reason to run record.
+    throw cannotStart(spec.name, exit.error.message)
+  }
   const report: PhaseReport = {
     result: timedOut ? 'timeout' : exit.code === 0 ? 'success' : 'failure',
     exitCode: exit.code,
     durationMs: Date.now() - started,
-    logTail: tail.toString(),
+    logTail: '',
   }
   if (exit.signal && !timedOut) report.signal = exit.signal
+  // On a timeout the phase's own shell is among them; otherwise these are true survivors.
+  const survivors = stopped.filter((p) => timedOut === undefined || p.pid !== child.pid)
+  if (survivors.length) {
+    const line = stoppedLine(spec.name, survivors, timedOut !== undefined)
+    core.warning(line)
+    tail.add(line)
+    report.stopped = survivors.map((p) => ({ pid: p.pid, command: mask(p.command) }))
+  }
+  report.logTail = tail.toString()
   return report
 }
 
@@ -142,4 +168,3 @@ async function closed(child: ChildProcess): Promise<void> {
   child.stdout?.destroy()
   child.stderr?.destroy()
 }
-

@@ -6,7 +6,7 @@ import * as core from '@actions/core'
 import { createReadStream } from 'node:fs'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
-import { compareRecordings, type Content, type FileChange, type Side } from '../core/recordings/compare'
+import type { Content, FileChange, Side } from '../core/recordings/compare'
 import { LIMITS, SECRET_NOTE, type FixtureDiff } from '../core/recordings/types'
 import { diffSnapshots, type Snapshot } from './fixtures'
 import { sentinelTemp, workspace } from '../io/runner'
@@ -103,6 +103,8 @@ export async function describeRecordings(kept: KeptRecordings | null, before: Sn
     const prefix = shownPrefix.replace(/\/+$/, '')
     const label = (f: string) => (prefix ? `${prefix}/${f}` : f)
     const from = (side: Side, f: string) => path.join(side === 'before' ? beforeDir : kept.fixturesDir, ...f.split('/'))
+    // The parsers (YAML, a JSON diff) load only on a run that recorded: most runs never do.
+    const { compareRecordings } = await import('../core/recordings/compare')
     const diff = await compareRecordings(changes, (side, f) => load(from(side, f)), label)
     core.info(`${diff.counts.files} file(s) changed: ${diff.counts.requestChanged} request(s) and ${diff.counts.responseChanged} response(s) changed, ${diff.counts.added} interaction(s) added, ${diff.counts.removed} removed`)
     for (const e of diff.requestChanged) if (e.previousFile) core.debug(`paired ${e.previousFile} (deleted) with ${e.file} (added): same call, ${e.identity}`)

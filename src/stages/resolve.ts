@@ -9,6 +9,7 @@ import type { ProjectPage } from '../core/simple-api'
 import { UserError, type EffectiveChannel } from '../core/vocabulary'
 import { findRelease, isYanked, nearestVersions, newestUpload, releases, sameVersion, selectForChannel, type Release } from '../core/versions'
 import { redactUrl } from '../io/secrets'
+import { execWithDeadline, REGEX_DEADLINE_MS, RegexTimeout } from '../io/regex'
 
 export interface Resolution {
   version: string
@@ -48,7 +49,10 @@ export async function readPinned(inputs: Pick<Inputs, 'pinnedFile' | 'pinnedPatt
   } catch (e) {
     throw new UserError(`'pinned-file' ${inputs.pinnedFile} could not be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; looked at ${file}): check the path, which is relative to 'working-directory'.`)
   }
-  const m = inputs.pinnedPattern.exec(text)
+  const m = await execWithDeadline(inputs.pinnedPattern, text).catch((e) => {
+    if (!(e instanceof RegexTimeout)) throw e
+    throw new UserError(`'pinned-pattern' ${inputs.pinnedPattern!.source} did not finish within ${REGEX_DEADLINE_MS / 1000} s on ${inputs.pinnedFile} (${text.length} characters): the pattern backtracks catastrophically (nested repetition such as (a+)+ or (.*)*); simplify it, e.g. anchor it to the line and use \\S+ for the version.`)
+  })
   const found = m?.[1]?.trim()
   if (!found) {
     throw new UserError(`'pinned-pattern' ${inputs.pinnedPattern.source} matches nothing (or an empty group) in ${inputs.pinnedFile}: fix the pattern so its first capture group is the version.`)

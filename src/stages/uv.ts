@@ -1,8 +1,6 @@
 // a verified uv on PATH, from the tool cache when it is there.
 import * as core from '@actions/core'
 import { spawn } from 'node:child_process'
-import * as io from '@actions/io'
-import * as tc from '@actions/tool-cache'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { eq, explain } from '@renovatebot/pep440'
@@ -70,6 +68,8 @@ export async function uvVersionOf(bin: string): Promise<string> {
 }
 
 export async function installUv(inputs: Pick<Inputs, 'uvVersion' | 'uvDownloadUrl' | 'uvIndexUrl' | 'maxDownloadBytes'>): Promise<UvInfo> {
+  // Loaded here, not at start-up: a run that fails on its inputs never needs them.
+  const [io, tc] = await Promise.all([import('@actions/io'), import('@actions/tool-cache')])
   if (inputs.uvVersion === 'system') {
     const found = await io.which('uv', false)
     if (!found) throw new UserError("'uv-version' is 'system' but there is no uv on PATH: install uv in an earlier step, or set 'uv-version' to 'latest' or an exact version.")
@@ -104,6 +104,7 @@ async function latestUv(indexUrl: string): Promise<string> {
 }
 
 async function downloadAndCache(base: string, version: string, target: { target: string; ext: string }, arch: string, maxBytes: number): Promise<void> {
+  const tc = await import('@actions/tool-cache')
   const asset = `uv-${target.target}.${target.ext}`
   const url = `${base.replace(/\/+$/, '')}/${version}/${asset}`
   const work = await fs.mkdtemp(path.join(await ensureDir(runnerTemp()), 'uv-'))

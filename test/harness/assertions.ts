@@ -13,7 +13,7 @@ export function assertErrorRun(r: RunResult, message: RegExp): void {
   assert.equal(r.result.outcome, 'error')
   assert.match(r.result.reason, message)
   assert.match(r.summary, /⚠️/)
-  assert.match(r.summary, message)
+  assert.match(shownText(r.summary), message, "the job summary says it, as a reader sees it")
   assert.match(r.stdout, /::error::/)
   assert.equal(r.exitCode, 1)
   assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at .*\.js:\d+/, 'no stack trace')
@@ -36,4 +36,13 @@ export function running(pid: number): boolean {
   } catch {
     return false
   }
+}
+
+/** The text a reader sees of summary markdown or a Slack value: character entities decoded. */
+export function shownText(md: string): string {
+  return md
+    .replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)))
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
 }

@@ -10,6 +10,8 @@ export interface HostedFile extends Dist {
   yanked?: boolean | string
   uploadTime?: string
   requiresPython?: string
+  /** PEP 740 provenance object, served at /provenance/<filename> and linked from the listing. */
+  provenance?: object
 }
 
 export interface Fault {
@@ -197,6 +199,11 @@ export class IndexServer {
       }
       return null
     }
+    const provenance = /^\/provenance\/([^/]+)$/.exec(path)
+    if (provenance) {
+      const f = [...this.projects.values()].flat().find((x) => x.filename === provenance[1] && x.provenance)
+      return f ? { body: Buffer.from(JSON.stringify(f.provenance)), contentType: 'application/vnd.pypi.integrity.v1+json' } : null
+    }
     const page = /^\/simple\/([^/]+)\/?$/.exec(path)
     if (!page) return null
     const name = page[1]!
@@ -218,6 +225,7 @@ export class IndexServer {
           yanked: f.yanked ?? false,
           ...(f.requiresPython ? { 'requires-python': f.requiresPython } : {}),
           ...(f.uploadTime ? { 'upload-time': f.uploadTime } : {}),
+          provenance: f.provenance ? `../../provenance/${f.filename}` : null,
         })),
       }
       return { body: Buffer.from(JSON.stringify(body)), contentType: 'application/vnd.pypi.simple.v1+json' }
@@ -225,7 +233,8 @@ export class IndexServer {
     const links = files.map((f) => {
       const y = f.yanked === undefined || f.yanked === false ? '' : f.yanked === true ? ' data-yanked' : ` data-yanked="${escapeAttr(f.yanked)}"`
       const rp = f.requiresPython ? ` data-requires-python="${escapeAttr(f.requiresPython)}"` : ''
-      return `    <a href="${fileUrl(f)}#sha256=${hash(f)}"${rp}${y}>${f.filename}</a><br/>`
+      const prov = f.provenance ? ` data-provenance="../../provenance/${f.filename}"` : ''
+      return `    <a href="${fileUrl(f)}#sha256=${hash(f)}"${rp}${y}${prov}>${f.filename}</a><br/>`
     })
     const html = `<!DOCTYPE html>\n<html><head><meta name="pypi:repository-version" content="1.0"><title>Links for ${name}</title></head>\n<body><h1>Links for ${name}</h1>\n${links.join('\n')}\n</body></html>\n`
     return { body: Buffer.from(html), contentType: 'text/html; charset=utf-8' }
