@@ -15,13 +15,13 @@ import { testVersion } from './stages/test-version'
 import { publish } from './stages/publish'
 import { cacheCallPending, rememberRun, restoreHistory, saveHistory, testedBuild, type Memory } from './stages/history'
 import { bisect, lastGoodOf, whyNotBisect } from './stages/bisect'
-import { stage } from './stages/stage'
+import { currentStage, stage } from './stages/stage'
 import { requirePublisher } from './stages/provenance'
 import { classify } from './core/classify'
 import { newRunState, type RunState } from './core/result-file'
 import { normalizeName } from './core/names'
 import { UserError } from './core/vocabulary'
-import { NetworkError } from './io/http'
+import { RequestError } from './io/http'
 import { maskNamedVariables, registerSecrets } from './io/secrets'
 import { checkRunnerFolders } from './io/runner'
 import { runIsForkPullRequest } from './io/event'
@@ -29,7 +29,7 @@ import { runIsForkPullRequest } from './io/event'
 /** The one message a user reads when the run could not test. */
 export function userMessage(e: unknown): string {
   if (e instanceof UserError) return e.message
-  if (e instanceof NetworkError) return `${e.message}. Check the URL, the network, or try again later.`
+  if (e instanceof RequestError) return `${e.url}: ${e.message}. Check the URL, the network, or try again later.`
   const err = e instanceof Error ? e : new Error(String(e))
   return `unexpected internal error: ${err.message}. Please report it with this log.`
 }
@@ -104,11 +104,13 @@ export async function run(): Promise<void> {
   // Without valid inputs the leg's identity is not known for sure: its history is left alone.
   const memory = loaded.ok ? await stage('Restore history', () => restoreHistory(loaded.inputs)) : null
   let finished: Promise<void> | undefined
+  let published = false
   // The result is published first: saving the history must never stand in its way.
   const finish = () =>
     (finished ??= (async () => {
       rememberRun(state, memory, loaded.ok ? loaded.inputs.notifyOn : 'change')
       await publish(state, failOn)
+      published = true
       if (memory) await stage('Save history', () => saveHistory(memory, state))
     })())
   const fail = (reason: string) => {
@@ -128,6 +130,16 @@ export async function run(): Promise<void> {
   // Whatever escapes still ends in a report, never in a bare stack trace.
   process.on('uncaughtException', (e) => abort(userMessage(e)))
   process.on('unhandledRejection', (e) => abort(userMessage(e)))
+  // Work left waiting on an event that already fired (or any forgotten promise) drains the event
+  // loop, and Node would exit 0 with nothing written: publish an error instead, and fail.
+  process.once('beforeExit', () => {
+    if (published) return
+    const where = currentStage() ? `'${currentStage()}' was` : 'the action was'
+    abort(`the run ended before it finished: ${where} left waiting for something that can no longer happen. Please report it with this log.`)
+  })
+  process.on('exit', () => {
+    if (!published) process.exitCode = 1
+  })
 
   try {
     if (!loaded.ok) throw loaded.error

@@ -11,7 +11,7 @@ import type { Inputs } from '../inputs'
 import type { Resolution } from './resolve'
 import type { RunState } from '../core/result-file'
 import type { IndexFile } from '../core/simple-api'
-import { HttpStatusError, NetworkError, getText, shareProxySettingsWithGlobalFetch } from '../io/http'
+import { HttpStatusError, cause, getText, shareProxySettingsWithGlobalFetch } from '../io/http'
 import { currentPlatform } from '../core/platform'
 import { installableFiles } from './wheels'
 import { redactUrl } from '../io/secrets'
@@ -112,7 +112,9 @@ async function checkFile(file: IndexFile, expected: ExpectedPublisher, verifier:
     body = (await getText(file.provenanceUrl, { accept: INTEGRITY_ACCEPT, maxBytes: MAX_PROVENANCE_BYTES })).text
   } catch (e) {
     if (e instanceof HttpStatusError) return absent(`no provenance for ${file.filename}: the index links ${redactUrl(file.provenanceUrl)} but answers HTTP ${e.status}`)
-    if (e instanceof NetworkError || e instanceof UserError) return absent(`the provenance of ${file.filename} could not be fetched: ${e.message}`)
+    const why = cause(e)
+    if (why !== null) return absent(`the provenance of ${file.filename} could not be fetched from ${redactUrl(file.provenanceUrl)}: ${why}`)
+    if (e instanceof UserError) return absent(`the provenance of ${file.filename} could not be fetched: ${e.message}`)
     throw e
   }
   let bundles
