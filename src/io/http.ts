@@ -8,7 +8,7 @@ import { rename, rm, statfs } from 'node:fs/promises'
 import * as path from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { EnvHttpProxyAgent, fetch, setGlobalDispatcher, type Response } from 'undici'
+import type { EnvHttpProxyAgent, Response } from 'undici'
 import { formatBytes } from '../core/bytes'
 import { ChecksumError, DeadlineError, HttpStatusError, NetworkError, RequestError, TlsError, TooLargeError, WriteError } from './http-errors'
 import { redactUrl } from './secrets'
@@ -52,12 +52,17 @@ const retries = () => {
 const backoffBaseMs = () => envNumber('COMPAT_SENTINEL_HTTP_BACKOFF_MS', 500)
 const MAX_RETRY_AFTER_MS = 60_000
 
-let agent: EnvHttpProxyAgent | undefined
-function dispatcher(): EnvHttpProxyAgent {
-  // Honours HTTPS_PROXY / HTTP_PROXY / NO_PROXY (either case). headersTimeout and bodyTimeout
-  // are idle timeouts; the whole-request deadline and the minimum rate are enforced by Watch.
-  agent ??= new EnvHttpProxyAgent({ connectTimeout: timeoutMs(), headersTimeout: timeoutMs(), bodyTimeout: timeoutMs() })
-  return agent
+// undici is most of the bundle's size: it loads at the first request, not at start-up, so a run
+// that fails on its inputs (or needs no network) starts in a blink.
+let client: Promise<{ undici: typeof import('undici'); agent: EnvHttpProxyAgent }> | undefined
+function http(): Promise<{ undici: typeof import('undici'); agent: EnvHttpProxyAgent }> {
+  client ??= import('undici').then((undici) => ({
+    undici,
+    // Honours HTTPS_PROXY / HTTP_PROXY / NO_PROXY (either case). headersTimeout and bodyTimeout
+    // are idle timeouts; the whole-request deadline and the minimum rate are enforced by Watch.
+    agent: new undici.EnvHttpProxyAgent({ connectTimeout: timeoutMs(), headersTimeout: timeoutMs(), bodyTimeout: timeoutMs() }),
+  }))
+  return client
 }
 
 function retryAfter(res: Response): number | undefined {
@@ -72,8 +77,9 @@ function retryAfter(res: Response): number | undefined {
  * Makes the global `fetch` (which libraries such as @sigstore/tuf use) go through the same proxy
  * handling and timeouts as the action's own requests; Node's fetch ignores HTTPS_PROXY otherwise.
  */
-export function shareProxySettingsWithGlobalFetch(): void {
-  setGlobalDispatcher(dispatcher())
+export async function shareProxySettingsWithGlobalFetch(): Promise<void> {
+  const { undici, agent } = await http()
+  undici.setGlobalDispatcher(agent)
 }
 
 // Failures worth another attempt: the network or the server may be fine a moment later.
@@ -204,7 +210,8 @@ export async function get<T>(rawUrl: string, opts: RequestOptions, consume: Cons
   for (let attempt = 1; ; attempt++) {
     const watch = new Watch(url, opts)
     try {
-      const res = await fetch(url, { headers, dispatcher: dispatcher(), redirect: 'follow', signal: watch.signal })
+      const { undici, agent } = await http()
+      const res = await undici.fetch(url, { headers, dispatcher: agent, redirect: 'follow', signal: watch.signal })
       if (!res.ok) {
         await res.body?.cancel().catch(() => {})
         throw new HttpStatusError(res.url || url, res.status, retryAfter(res))

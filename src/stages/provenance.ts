@@ -62,7 +62,7 @@ async function loadVerifier(testTrustedRoot: string): Promise<Verifier> {
     return new Verifier(toTrustMaterial(TrustedRoot.fromJSON(json)))
   }
   const { getTrustedRoot } = await import('@sigstore/tuf')
-  shareProxySettingsWithGlobalFetch()
+  await shareProxySettingsWithGlobalFetch()
   try {
     // The TUF client checks the trust root against the root of trust embedded in @sigstore/tuf.
     return new Verifier(toTrustMaterial(await getTrustedRoot()))
