@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { valid, compare } from '@renovatebot/pep440'
-import { IndexFormatError, parseHtmlPage, parseJsonPage, parsePage, type IndexFile } from '../src/core/simple-api'
+import { IndexFormatError, JsonPageStream, parseHtmlPage, parseJsonPage, type IndexFile } from '../src/core/simple-api'
 import { selectForChannel } from '../src/core/versions'
 
 const PAGE = 'https://index.example/simple/demo-upstream/'
@@ -46,6 +46,8 @@ const jsonFile = fc.record(
 )
 const jsonBody = fc.oneof(
   fc.record({ meta: fc.anything(), name: fc.anything(), files: fc.array(jsonFile, { maxLength: 12 }) }).map((o) => JSON.stringify(o)),
+  // `files` as an object of entries: not PEP 691, whatever its entries look like.
+  fc.dictionary(fc.string({ maxLength: 4 }), jsonFile, { maxKeys: 3 }).map((files) => JSON.stringify({ name: PROJECT, files })),
   fc.anything().map((o) => JSON.stringify(o) ?? 'undefined'),
   fc.string(),
 )
@@ -85,9 +87,31 @@ test('PEP 503 HTML parser: typed page or IndexFormatError, never unsafe', () => 
   fc.assert(fc.property(htmlBody, (body) => assertSafe(typedOutcome(() => parseHtmlPage(body, PAGE, PROJECT)))), RUNS)
 })
 
-test('parsePage with any content type and any body', () => {
-  const contentType = fc.constantFrom('application/vnd.pypi.simple.v1+json', 'text/html', 'application/json', 'text/plain', '')
-  fc.assert(fc.property(contentType, fc.oneof(jsonBody, htmlBody), (ct, body) => assertSafe(typedOutcome(() => parsePage(body, ct, PAGE, PROJECT)))), RUNS)
+test('PEP 691 JSON as it arrives, in any chunking: the same files as the whole-body parser, or IndexFormatError', () => {
+  const streamed = (body: string, cuts: number[], wholeBodyBytes: number) => () => {
+    const bytes = Buffer.from(body)
+    const page = new JsonPageStream(PAGE, PROJECT, wholeBodyBytes)
+    let at = 0
+    for (const cut of [...cuts.map((c) => Math.floor(c * bytes.length)).sort((a, b) => a - b), bytes.length]) {
+      page.write(bytes.subarray(at, Math.max(at, cut)))
+      at = Math.max(at, cut)
+    }
+    return page.end()
+  }
+  fc.assert(
+    fc.property(fc.oneof(jsonBody, htmlBody), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 6 }), (body, cuts) => {
+      const whole = typedOutcome(() => parseJsonPage(body, PAGE, PROJECT))
+      // Judged whole (small pages): exactly parseJsonPage's verdict.
+      assert.deepEqual(typedOutcome(streamed(body, cuts, 1024 * 1024)), whole)
+      // Streamed: the same files whenever there are any; a page with none is an error or empty.
+      const stream = typedOutcome(streamed(body, cuts, 0))
+      assertSafe(stream)
+      if (whole !== 'format-error' && whole.length > 0) assert.deepEqual(stream, whole)
+      if (whole === 'format-error') assert.equal(stream, 'format-error')
+      if (stream !== 'format-error' && stream.length === 0) assert.deepEqual(whole, [])
+    }),
+    RUNS,
+  )
 })
 
 test('selection picks the PEP 440 maximum of the valid, non-yanked candidates', () => {

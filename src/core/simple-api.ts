@@ -1,6 +1,7 @@
 // Parsers for the two forms of the simple repository API: PEP 691 JSON and PEP 503 HTML.
 // Both are pure: a body in, a typed page or a typed IndexFormatError out, never anything else.
 import { normalizeName } from './names'
+import { JSONParser } from '@streamparser/json'
 import { jsonErrorOffset } from './json-offset'
 
 export interface IndexFile {
@@ -74,7 +75,30 @@ function sha256FromFragment(url: string): { url: string; sha256?: string } {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
-/** PEP 691 JSON. */
+/** One entry of a PEP 691 `files` list as the action keeps it, or null when it is not usable. */
+function fileFromJson(f: unknown, pageUrl: string, want: string): IndexFile | null {
+  if (!isObject(f) || typeof f.filename !== 'string' || typeof f.url !== 'string') return null
+  const abs = resolveUrl(f.url, pageUrl)
+  if (!abs) return null
+  const fromFragment = sha256FromFragment(abs)
+  const hashes = isObject(f.hashes) ? f.hashes : {}
+  const sha = typeof hashes.sha256 === 'string' && /^[0-9a-fA-F]{64}$/.test(hashes.sha256) ? hashes.sha256.toLowerCase() : fromFragment.sha256
+  const yanked = f.yanked === true ? '' : typeof f.yanked === 'string' ? f.yanked : false
+  const uploaded = typeof f['upload-time'] === 'string' ? new Date(f['upload-time']) : undefined
+  const size = typeof f.size === 'number' && Number.isSafeInteger(f.size) && f.size >= 0 ? f.size : undefined
+  return {
+    filename: f.filename,
+    url: fromFragment.url,
+    sha256: sha,
+    yanked,
+    uploadTime: uploaded && !Number.isNaN(uploaded.getTime()) ? uploaded : undefined,
+    size,
+    version: fileVersion(f.filename, want),
+    provenanceUrl: typeof f.provenance === 'string' ? (resolveUrl(f.provenance, pageUrl) ?? undefined) : undefined,
+  }
+}
+
+/** PEP 691 JSON, from the whole body. */
 export function parseJsonPage(body: string, pageUrl: string, project: string): ProjectPage {
   let data: unknown
   try {
@@ -88,30 +112,79 @@ export function parseJsonPage(body: string, pageUrl: string, project: string): P
   if (!isObject(data) || !Array.isArray(data.files)) {
     throw new IndexFormatError('the index answered JSON without a "files" list, which is not the PEP 691 simple API')
   }
-  const files: IndexFile[] = []
   const want = normalizeName(project)
+  const files: IndexFile[] = []
   for (const f of data.files) {
-    if (!isObject(f) || typeof f.filename !== 'string' || typeof f.url !== 'string') continue
-    const abs = resolveUrl(f.url, pageUrl)
-    if (!abs) continue
-    const fromFragment = sha256FromFragment(abs)
-    const hashes = isObject(f.hashes) ? f.hashes : {}
-    const sha = typeof hashes.sha256 === 'string' && /^[0-9a-fA-F]{64}$/.test(hashes.sha256) ? hashes.sha256.toLowerCase() : fromFragment.sha256
-    const yanked = f.yanked === true ? '' : typeof f.yanked === 'string' ? f.yanked : false
-    const uploaded = typeof f['upload-time'] === 'string' ? new Date(f['upload-time']) : undefined
-    const size = typeof f.size === 'number' && Number.isSafeInteger(f.size) && f.size >= 0 ? f.size : undefined
-    files.push({
-      filename: f.filename,
-      url: fromFragment.url,
-      sha256: sha,
-      yanked,
-      uploadTime: uploaded && !Number.isNaN(uploaded.getTime()) ? uploaded : undefined,
-      size,
-      version: fileVersion(f.filename, want),
-      provenanceUrl: typeof f.provenance === 'string' ? (resolveUrl(f.provenance, pageUrl) ?? undefined) : undefined,
-    })
+    const file = fileFromJson(f, pageUrl, want)
+    if (file) files.push(file)
   }
   return { name: typeof data.name === 'string' ? data.name : project, files }
+}
+
+/** Bodies up to this size are also kept whole, so an odd small page gets parseJsonPage's exact verdict. */
+const WHOLE_BODY_BYTES = 1024 * 1024
+
+/**
+ * PEP 691 JSON as it arrives: each entry of `files` becomes an IndexFile as soon as it is complete
+ * and its JSON is dropped, so a page of 100,000 files never exists as one object graph (nor as
+ * one string). The same result as parseJsonPage for the same bytes.
+ */
+export class JsonPageStream {
+  private readonly parser: JSONParser
+  private readonly files: IndexFile[] = []
+  private readonly want: string
+  private name: string | undefined
+  /** Bytes the parser took without complaint: where a syntax error was found. */
+  private parsedBytes = 0
+  private receivedBytes = 0
+  private whole: Uint8Array[] | null
+  private failed = false
+
+  constructor(
+    private readonly pageUrl: string,
+    private readonly project: string,
+    /** Bodies up to this size are judged whole (tests set 0 to exercise the streaming path). */
+    private readonly wholeBodyBytes = WHOLE_BODY_BYTES,
+  ) {
+    this.want = normalizeName(project)
+    this.whole = wholeBodyBytes > 0 ? [] : null
+    this.parser = new JSONParser({ paths: ['$.files.*', '$.name'], keepStack: false })
+    this.parser.onValue = ({ value, key }) => {
+      if (key === 'name') {
+        if (typeof value === 'string') this.name = value
+        return
+      }
+      // Entries of an array only: `files` as an object is not PEP 691 (parseJsonPage refuses it too).
+      if (typeof key !== 'number') return
+      const file = fileFromJson(value, this.pageUrl, this.want)
+      if (file) this.files.push(file)
+    }
+  }
+
+  write(chunk: Uint8Array): void {
+    this.receivedBytes += chunk.byteLength
+    if (this.whole) {
+      this.whole.push(chunk)
+      if (this.receivedBytes > this.wholeBodyBytes) this.whole = null
+    }
+    try {
+      if (!this.failed) this.parser.write(chunk)
+    } catch {
+      // Reported at end(), with the offset, never with the parser's words (they quote the body).
+      this.failed = true
+    }
+    if (!this.failed) this.parsedBytes += chunk.byteLength
+  }
+
+  end(): ProjectPage {
+    // A small page is judged whole: exact messages for malformed JSON, a missing or empty `files`.
+    if (this.whole) return parseJsonPage(Buffer.concat(this.whole).toString('utf8'), this.pageUrl, this.project)
+    if (this.failed || !this.parser.isEnded) {
+      throw new IndexFormatError(`the index answered with malformed JSON (syntax error after byte ${this.parsedBytes} of ${this.receivedBytes})`)
+    }
+    if (!this.files.length) throw new IndexFormatError('the index answered JSON without a usable "files" list, which is not the PEP 691 simple API')
+    return { name: this.name ?? this.project, files: this.files }
+  }
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", '#39': "'" }
@@ -235,9 +308,3 @@ export function parseHtmlPage(body: string, pageUrl: string, project: string): P
 
 export const SIMPLE_ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01'
 
-/** Picks the parser by Content-Type, as PEP 691 says clients should. */
-export function parsePage(body: string, contentType: string, pageUrl: string, project: string): ProjectPage {
-  const ct = contentType.toLowerCase()
-  if (ct.includes('json')) return parseJsonPage(body, pageUrl, project)
-  return parseHtmlPage(body, pageUrl, project)
-}

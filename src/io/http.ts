@@ -235,9 +235,8 @@ export async function get<T>(rawUrl: string, opts: RequestOptions, consume: Cons
   }
 }
 
-/** Reads a whole body as text, refusing more than `maxBytes` (and not keeping it in memory). */
-export async function readText(res: Response, url: string, maxBytes: number, progress: (n: number) => void = () => {}): Promise<string> {
-  const chunks: Buffer[] = []
+/** Hands a body to `onChunk` as it arrives, refusing more than `maxBytes`. */
+export async function readChunks(res: Response, url: string, maxBytes: number, progress: (n: number) => void, onChunk: (chunk: Uint8Array) => void): Promise<void> {
   let size = 0
   for await (const chunk of res.body ?? []) {
     size += chunk.byteLength
@@ -246,8 +245,14 @@ export async function readText(res: Response, url: string, maxBytes: number, pro
       await res.body?.cancel().catch(() => {})
       throw new TooLargeError(url, maxBytes, false)
     }
-    chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)) // a view, not a copy
+    onChunk(chunk)
   }
+}
+
+/** Reads a whole body as text, refusing more than `maxBytes` (and not keeping it in memory). */
+export async function readText(res: Response, url: string, maxBytes: number, progress: (n: number) => void = () => {}): Promise<string> {
+  const chunks: Buffer[] = []
+  await readChunks(res, url, maxBytes, progress, (chunk) => chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))) // views, not copies
   return Buffer.concat(chunks).toString('utf8')
 }
 

@@ -1,8 +1,8 @@
 // Fetches one project's page from a simple index (PEP 691 JSON preferred, PEP 503 HTML accepted).
-import { HttpStatusError, TlsError, TooLargeError, cause, getText } from './http'
+import { HttpStatusError, TlsError, TooLargeError, cause, get, readChunks, readText } from './http'
 import { formatBytes } from '../core/bytes'
 import { normalizeName } from '../core/names'
-import { IndexFormatError, SIMPLE_ACCEPT, parsePage, type ProjectPage } from '../core/simple-api'
+import { IndexFormatError, JsonPageStream, SIMPLE_ACCEPT, parseHtmlPage, type ProjectPage } from '../core/simple-api'
 import { UserError } from '../core/vocabulary'
 import { redactUrl } from './secrets'
 
@@ -27,8 +27,14 @@ const PAGE_MAX_BYTES = 64 * 2 ** 20
 export async function fetchProject(indexUrl: string, project: string, input = 'index-url'): Promise<ProjectPage> {
   const url = projectUrl(indexUrl, project)
   try {
-    const page = await getText(url, { accept: SIMPLE_ACCEPT, maxBytes: PAGE_MAX_BYTES })
-    return parsePage(page.text, page.contentType, page.url, project)
+    return await get(url, { accept: SIMPLE_ACCEPT, deadline: true }, async (res, meta, progress) => {
+      if (meta.contentLength !== undefined && meta.contentLength > PAGE_MAX_BYTES) throw new TooLargeError(meta.url, PAGE_MAX_BYTES, false)
+      if (!meta.contentType.toLowerCase().includes('json')) return parseHtmlPage(await readText(res, meta.url, PAGE_MAX_BYTES, progress), meta.url, project)
+      // JSON is parsed as it arrives: the biggest projects' pages never sit in memory whole.
+      const page = new JsonPageStream(meta.url, project)
+      await readChunks(res, meta.url, PAGE_MAX_BYTES, progress, (chunk) => page.write(chunk))
+      return page.end()
+    })
   } catch (e) {
     if (e instanceof HttpStatusError && e.status === 404) {
       const names = input === 'index-url' ? "'package', 'companion-packages' and 'index-url'" : `'${input}'`
