@@ -6,6 +6,7 @@ import { OUTCOMES, RESULT_SCHEMA, UserError, type Outcome, type ResultFile } fro
 import { failOnOrDefault, loadReportInputs } from './inputs'
 import { runInfo, summaryLine } from './run-record'
 import { EMOJI, cell, escapeHtml } from './markdown'
+import { mapStack } from './io/source-map'
 
 /** Worst first: a break outranks "could not test", which outranks "needs recording". */
 const SEVERITY: Outcome[] = ['incompatible', 'error', 'needs-recording', 'compatible']
@@ -95,6 +96,7 @@ export async function runReport(): Promise<void> {
     if (failOn.has(c.overall)) core.setFailed(`compat-sentinel overall status: ${c.overall}\n${c.lines.join('\n')}`)
   } catch (e) {
     const message = e instanceof UserError ? e.message : `unexpected internal error: ${(e as Error).message}`
+    if (!(e instanceof UserError)) core.error(mapStack((e as Error).stack ?? message), { title: 'compat-sentinel report: unexpected internal error' })
     const run = runInfo()
     const slack = { overall_status: 'error', overall_emoji: EMOJI.error, details: message, workflow_run_url: run.url, repository: run.repository }
     await publish('error', `${EMOJI.error} ${message}`, slack, count, `## ${EMOJI.error} compat-sentinel report: error\n\n${escapeHtml(message)}\n`)

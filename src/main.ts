@@ -15,6 +15,7 @@ import { writeReport } from './report'
 import { NetworkError } from './http'
 import { mask, registerSecrets } from './secrets'
 import { UserError } from './types'
+import { mapStack } from './io/source-map'
 
 /** One log group per stage, closed with how long it took (what `npm run bench` reads, too). */
 async function stage<T>(title: string, fn: () => Promise<T>): Promise<T> {
@@ -34,6 +35,12 @@ export function explain(e: unknown): string {
   if (e instanceof NetworkError) return `${e.message}. Check the URL, the network, or try again later.`
   const err = e instanceof Error ? e : new Error(String(e))
   return `unexpected internal error: ${err.message}. Please report it with this log.`
+}
+
+/** explain(e), and for a bug its stack in the log (with src/ file names, from the source maps). */
+function explainAndLog(e: unknown): string {
+  if (!(e instanceof UserError) && !(e instanceof NetworkError)) core.error(e instanceof Error && e.stack ? mapStack(e.stack) : String(e), { title: 'compat-sentinel: unexpected internal error' })
+  return explain(e)
 }
 
 async function checkWorkingDirectory(dir: string): Promise<void> {
@@ -117,7 +124,7 @@ export async function run(): Promise<void> {
   }
   // Whatever escapes still ends in a report, never in a bare stack trace.
   const crash = (e: unknown) => {
-    fail(explain(e))
+    fail(explainAndLog(e))
     void stopCurrentPhase()
       .then(finish)
       .finally(() => process.exit(1))
@@ -128,7 +135,7 @@ export async function run(): Promise<void> {
   try {
     await pipeline(rec)
   } catch (e) {
-    fail(explain(e))
+    fail(explainAndLog(e))
   }
   await finish()
 }
