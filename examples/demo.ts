@@ -3,15 +3,17 @@
 // A loopback "PyPI" holds demo-upstream's stable releases (and uv's release assets), a loopback
 // "TestPyPI" its dev builds, and a fake model provider stands in for the paid API. The example
 // consumer (examples/consumer) is tested by the bundled action in three matrix legs, then the
-// report sub-action combines the three result files, as a nightly workflow would.
+// report sub-action combines the three result files, and the issue sub-action opens a tracking
+// issue for the broken leg on a loopback GitHub API, as a nightly workflow would.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { World } from '../test/harness/world'
-import { FixtureServer } from '../test/harness/fixture-server'
+import { IndexServer } from '../test/harness/index-server'
 import { wheel } from '../test/harness/dists'
-import { REPORT, ROOT, runAction, tempDir, type RunResult } from '../test/harness/action'
+import { ISSUE, REPORT, ROOT, runAction, tempDir, type RunResult } from '../test/harness/action'
+import { GitHubServer } from '../test/harness/github-server'
 
 const PKG = 'demo-upstream'
 const SOURCE = path.join(ROOT, 'examples/demo-upstream/demo_upstream')
@@ -70,7 +72,7 @@ function show(r: RunResult): void {
 async function main(): Promise<number> {
   rule('setting up: loopback PyPI, TestPyPI, model provider')
   const pypi = await new World().start()
-  const testPypi = await new FixtureServer().start()
+  const testPypi = await new IndexServer().start()
   const provider = await startProvider()
   pypi.server.add(PKG, upstreamWheel('0.9.0'), upstreamWheel('1.0.0'))
   testPypi.add(
@@ -138,6 +140,14 @@ async function main(): Promise<number> {
   console.log(`slack-payload: ${report.outputs['slack-payload']}`)
   console.log('\njob summary:\n' + renderForTerminal(report.summary).split('\n').map((l) => '  ' + l).join('\n'))
   if (report.outputs['overall-status'] !== 'incompatible') mismatches.push(`report: expected incompatible, got ${report.outputs['overall-status']}`)
+
+  rule('issue job: one tracking issue per failing leg (loopback GitHub API)')
+  const github = await new GitHubServer().start()
+  const issues = await runAction({ 'github-token': github.token }, { entry: ISSUE, workspace: artifacts, env: { GITHUB_API_URL: github.url } })
+  for (const k of ['opened', 'updated', 'closed', 'issue-numbers']) console.log(`  ${k.padEnd(14)} ${issues.outputs[k]}`)
+  for (const i of github.issues) console.log(`\nissue #${i.number} [${i.labels.join(', ')}]: ${i.title}\n${renderForTerminal(i.body.replace(/<!--.*-->\n?/g, '')).split('\n').map((l) => '  ' + l).join('\n')}`)
+  if (issues.outputs.opened !== 'demo-upstream-dev') mismatches.push(`issue job: expected an issue for demo-upstream-dev, got '${issues.outputs.opened}'\n${issues.stdout}`)
+  await github.close()
 
   provider.close()
   await testPypi.close()

@@ -4,12 +4,12 @@
 // self-test.env (or $SELFTEST_ENV_FILE) once ready, then serves until killed.
 import * as fs from 'node:fs'
 import { World } from '../test/harness/world'
-import { FixtureServer } from '../test/harness/fixture-server'
+import { IndexServer } from '../test/harness/index-server'
 import { wheel } from '../test/harness/dists'
 
 const world = await new World().start()
 world.server.add('demo-upstream', wheel('demo-upstream', '1.0.0'))
-const dev = await new FixtureServer().start()
+const dev = await new IndexServer().start()
 dev.add('demo-upstream', wheel('demo-upstream', '1.0.0'), wheel('demo-upstream', '1.1.0.dev1'))
 
 const env = {

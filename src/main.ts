@@ -1,46 +1,45 @@
 // compat-sentinel, read top to bottom:
-// inputs → resolve → install uv → prefetch → replay (→ record) → classify → report.
+// inputs → resolve → verify provenance → install uv → prefetch → replay (→ record) → classify → publish.
 import * as core from '@actions/core'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
-import { failOnOrDefault, loadInputs, partialIdentity, runnerTemp, type Inputs } from './inputs'
-import { effectiveChannel, isPinned, readPinned, resolveVersion } from './resolve'
-import { installUv } from './uv'
-import { prefetchWheels, shouldPrefetch } from './wheels'
-import { runPhase, stopCurrentPhase } from './phases'
-import { diffSnapshots, snapshot } from './fixtures'
-import { classify } from './classify'
-import { newRecord, type RunRecord } from './run-record'
-import { writeReport } from './report'
-import { NetworkError } from './http'
-import { mask, registerSecrets } from './secrets'
-import { UserError } from './types'
+import { loadInputs, type Inputs } from './inputs'
+import { effectiveChannel, isPinned, readPinned, resolveVersion } from './stages/resolve'
+import { installUv } from './stages/uv'
+import { restoreUvCache, saveUvCache } from './stages/uv-cache'
+import { stopCurrentPhase } from './stages/phases'
+import { diffSnapshots, snapshot } from './stages/fixtures'
+import { describeRecordings, keepRecordings } from './stages/recordings'
+import { patchNoteForReason } from './core/recordings/compare'
+import { runCommand, testVersion } from './stages/test-version'
+import { fixturesPatchPath, publish } from './stages/publish'
+import { cacheCallPending, rememberRun, restoreHistory, saveHistory, testedBuild, type Memory } from './stages/history'
+import { bisect, lastGoodOf, whyNotBisect } from './stages/bisect'
+import { stage } from './stages/stage'
+import { verifyProvenance } from './stages/provenance'
+import { shouldRecommendPublisher } from './core/provenance'
+import { classify } from './core/classify'
+import { newRunState, type RunState } from './core/result-file'
+import { normalizeName } from './core/names'
+import { UserError } from './core/vocabulary'
+import { NetworkError } from './io/http'
+import { maskNamedVariables, registerSecrets } from './io/secrets'
+import { checkRunnerFolders } from './io/runner'
+import { runIsForkPullRequest } from './io/event'
 import { mapStack } from './io/source-map'
 
-/** One log group per stage, closed with how long it took (what `npm run bench` reads, too). */
-async function stage<T>(title: string, fn: () => Promise<T>): Promise<T> {
-  core.startGroup(title)
-  const started = performance.now()
-  try {
-    return await fn()
-  } finally {
-    core.info(`stage took ${Math.round(performance.now() - started)} ms`)
-    core.endGroup()
-  }
-}
-
 /** The one message a user reads when the run could not test. */
-export function explain(e: unknown): string {
+export function userMessage(e: unknown): string {
   if (e instanceof UserError) return e.message
   if (e instanceof NetworkError) return `${e.message}. Check the URL, the network, or try again later.`
   const err = e instanceof Error ? e : new Error(String(e))
   return `unexpected internal error: ${err.message}. Please report it with this log.`
 }
 
-/** explain(e), and for a bug its stack in the log (with src/ file names, from the source maps). */
-function explainAndLog(e: unknown): string {
+/** userMessage(e), and for a bug its stack in the log, with src/ file names (io/source-map.ts). */
+function failureMessage(e: unknown): string {
   if (!(e instanceof UserError) && !(e instanceof NetworkError)) core.error(e instanceof Error && e.stack ? mapStack(e.stack) : String(e), { title: 'compat-sentinel: unexpected internal error' })
-  return explain(e)
+  return userMessage(e)
 }
 
 async function checkWorkingDirectory(dir: string): Promise<void> {
@@ -48,95 +47,121 @@ async function checkWorkingDirectory(dir: string): Promise<void> {
   if (!stat?.isDirectory()) throw new UserError(`'working-directory' ${dir} does not exist or is not a folder: check the path, which is relative to the workspace.`)
 }
 
-function commandEnv(inputs: Inputs, rec: RunRecord, phase: 'replay' | 'record'): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    [inputs.versionEnv]: rec.version,
-    COMPAT_SENTINEL_PACKAGE: rec.package,
-    COMPAT_SENTINEL_VERSION: rec.version,
-    COMPAT_SENTINEL_CHANNEL: rec.channel,
-    COMPAT_SENTINEL_PHASE: phase,
-  }
-}
-
-async function pipeline(rec: RunRecord): Promise<void> {
-  registerSecrets()
-  const inputs = await stage('Inputs', async () => loadInputs())
-  rec.companions = inputs.companions
-  rec.channel = effectiveChannel(inputs)
-  if (inputs.version) rec.version = inputs.version
+async function pipeline(inputs: Inputs, state: RunState, memory: Memory | null): Promise<void> {
+  checkRunnerFolders()
+  state.companions = inputs.companions
+  if (inputs.version) state.version = inputs.version
   await checkWorkingDirectory(inputs.workingDirectory)
 
   const resolution = await stage('Resolve the upstream version', async () => {
-    rec.pinnedVersion = await readPinned(inputs)
-    if (rec.pinnedVersion) core.info(`Pinned in ${inputs.pinnedFile}: ${rec.pinnedVersion}`)
-    if (rec.channel === 'pinned') rec.version = rec.pinnedVersion
-    return resolveVersion(inputs, rec.pinnedVersion)
+    state.pinnedVersion = await readPinned(inputs)
+    if (state.pinnedVersion) core.info(`Pinned in ${inputs.pinnedFile}: ${state.pinnedVersion}`)
+    if (state.channel === 'pinned') state.version = state.pinnedVersion
+    return resolveVersion(inputs, state.pinnedVersion)
   })
-  rec.version = resolution.version
-  rec.isPinned = isPinned(rec.version, rec.pinnedVersion)
+  state.version = resolution.version
+  state.build = testedBuild(resolution)
+  state.isPinned = isPinned(state.version, state.pinnedVersion)
 
-  rec.uv = await stage('Install uv', () => installUv(inputs))
-
-  if (shouldPrefetch(inputs.prefetchWheels, resolution.indexUrl)) {
-    rec.wheels = await stage('Prefetch wheels', () => prefetchWheels(inputs, resolution))
+  // Before uv, the wheels folder (exported to later steps) or any command sees the files.
+  if (inputs.expectedPublisher) {
+    state.provenance = await stage('Verify provenance', () => verifyProvenance(inputs, resolution)).catch((e: unknown) => {
+      // Could not check at all (e.g. Sigstore's trust root unreachable): nothing verified.
+      state.provenance = { status: 'absent', publisher: '', detail: userMessage(e) }
+      throw e
+    })
+    if (state.provenance.status !== 'verified') throw new UserError(state.provenance.detail)
+  } else if (shouldRecommendPublisher(state.channel, resolution.indexUrl)) {
+    core.notice("This dev/pre build comes from TestPyPI, where anyone can register a project name its maintainers never claimed. Set 'expected-publisher' (e.g. github:owner/repo) so only builds attested by the upstream's own workflow are tested.")
   }
 
-  const tempDir = path.join(runnerTemp(), 'compat-sentinel')
-  rec.replay = await stage(`Replay: ${mask(inputs.replayCommand)}`, () =>
-    runPhase({ name: 'replay', command: inputs.replayCommand, cwd: inputs.workingDirectory, env: commandEnv(inputs, rec, 'replay'), timeoutMs: inputs.replayTimeoutMs, tempDir }),
-  )
-  if (rec.replay.result !== 'success' && inputs.recordCommand) {
+  state.uv = await stage('Install uv', () => installUv(inputs))
+  state.uvCache = await stage("Restore uv's cache", () => restoreUvCache(inputs, state.leg, state.version))
+
+  state.notes.push(...resolution.warnings)
+
+  const tested = await testVersion(inputs, resolution, state, (wheels) => (state.wheels = wheels))
+  state.install = tested.install
+  state.replay = tested.replay
+  state.flaky = tested.flaky
+
+  // Record costs money (real provider calls): never for a version that could not be installed,
+  // nor where a fork's pull request has no secrets to record with.
+  const wantsRecord = state.replay.result !== 'success' && !tested.notInstallable && Boolean(inputs.recordCommand)
+  const recordSkipped = wantsRecord && !inputs.recordOnFork && runIsForkPullRequest() ? 'record skipped: pull request from a fork has no secrets' : ''
+  if (recordSkipped) core.info(`${recordSkipped} (set record-on-fork: true to record anyway)`)
+  if (wantsRecord && !recordSkipped) {
     const fixtures = inputs.fixturesPath ? path.resolve(inputs.workingDirectory, inputs.fixturesPath) : ''
     const before = fixtures ? await snapshot(fixtures) : new Map()
-    rec.record = await stage(`Record: ${mask(inputs.recordCommand)}`, () =>
-      runPhase({ name: 'record', command: inputs.recordCommand, cwd: inputs.workingDirectory, env: commandEnv(inputs, rec, 'record'), timeoutMs: inputs.recordTimeoutMs, tempDir }),
-    )
-    if (fixtures) rec.fixturesChanged = diffSnapshots(before, await snapshot(fixtures), inputs.fixturesPath)
+    const kept = fixtures ? await keepRecordings(fixtures, inputs.workingDirectory) : null
+    state.record = await runCommand(inputs, state, 'record')
+    if (fixtures) {
+      const after = await snapshot(fixtures)
+      state.fixturesChanged = diffSnapshots(before, after, inputs.fixturesPath)
+      Object.assign(state, await stage('What changed in the recordings', () => describeRecordings(kept, before, after, inputs.fixturesPath, fixturesPatchPath(state))))
+    }
   }
 
-  const verdict = classify(rec.replay, rec.record, rec.fixturesChanged.length, {
-    replay: inputs.replayTimeoutMs / 60_000,
-    record: inputs.recordTimeoutMs / 60_000,
-  })
-  rec.outcome = verdict.outcome
-  rec.reason = verdict.reason
+  const verdict = classify(
+    state.replay,
+    state.record,
+    state.fixturesChanged.length,
+    { replay: inputs.replayTimeoutMs / 60_000, record: inputs.recordTimeoutMs / 60_000 },
+    { notInstallable: tested.notInstallable, attempts: tested.attempts, recordSkipped, fixturesPath: inputs.fixturesPath },
+  )
+  state.outcome = verdict.outcome
+  state.reason = verdict.reason + patchNoteForReason(state.fixtureDiff)
+
+  const lastGood = lastGoodOf(memory)
+  const noBisect = whyNotBisect(inputs, state, lastGood)
+  if (noBisect) state.notes.push(noBisect)
+  if (noBisect === '') state.bisect = await stage('First bad build', () => bisect(inputs, resolution, state, lastGood, memory))
+
+  // After the phases and probes, whatever their result: what they downloaded is what saves time next run.
+  state.uvCache = await stage("Save uv's cache", () => saveUvCache(inputs, state.uv.path, state.uvCache))
 }
 
 export async function run(): Promise<void> {
-  const rec = newRecord(partialIdentity())
-  const failOn = failOnOrDefault()
+  registerSecrets()
+  const loaded = await stage('Inputs', async () => loadInputs())
+  if (loaded.ok) maskNamedVariables(loaded.inputs.maskEnv)
+  const state = newRunState(loaded.ok ? { package: normalizeName(loaded.inputs.package), channel: effectiveChannel(loaded.inputs), leg: loaded.inputs.leg } : loaded.partial)
+  const failOn = loaded.ok ? loaded.inputs.failOn : loaded.partial.failOn
+  // Without valid inputs the leg's identity is not known for sure: its history is left alone.
+  const memory = loaded.ok ? await stage('Restore history', () => restoreHistory(loaded.inputs)) : null
   let finished: Promise<void> | undefined
-  const finish = () => (finished ??= writeReport(rec, failOn))
+  // The result is published first: saving the history must never stand in its way.
+  const finish = () =>
+    (finished ??= (async () => {
+      rememberRun(state, memory, loaded.ok ? loaded.inputs.notifyOn : 'change')
+      await publish(state, failOn)
+      if (memory) await stage('Save history', () => saveHistory(memory, state))
+    })())
   const fail = (reason: string) => {
-    rec.outcome = 'error'
-    rec.reason = reason
+    state.outcome = 'error'
+    state.reason = reason
   }
-
-  // The runner cancels a step with SIGINT, then SIGTERM: stop the commands, still report.
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      fail(`cancelled (${sig}) before the run finished`)
-      void stopCurrentPhase()
-        .then(finish)
-        .finally(() => process.exit(1))
-    })
-  }
-  // Whatever escapes still ends in a report, never in a bare stack trace.
-  const crash = (e: unknown) => {
-    fail(explainAndLog(e))
+  // One way out for a cancelled or crashed run: stop the commands, still publish, exit non-zero.
+  const abort = (reason: string) => {
+    fail(reason)
     void stopCurrentPhase()
       .then(finish)
       .finally(() => process.exit(1))
   }
-  process.on('uncaughtException', crash)
-  process.on('unhandledRejection', crash)
+
+  // The runner cancels a step with SIGINT, then SIGTERM.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => abort(`cancelled (${sig}) before the run finished`))
+  // Whatever escapes still ends in a report, never in a bare stack trace.
+  process.on('uncaughtException', (e) => abort(failureMessage(e)))
+  process.on('unhandledRejection', (e) => abort(failureMessage(e)))
 
   try {
-    await pipeline(rec)
+    if (!loaded.ok) throw loaded.error
+    await pipeline(loaded.inputs, state, memory)
   } catch (e) {
-    fail(explainAndLog(e))
+    fail(failureMessage(e))
   }
   await finish()
+  // A cache call given up on may still hold a socket open; the run is over, so do not wait for it.
+  if (cacheCallPending()) process.exit()
 }
-

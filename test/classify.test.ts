@@ -1,8 +1,8 @@
 // The verdict as a pure function: the contract's outcome table, and reasons a person can read.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { classify } from '../src/classify'
-import type { PhaseReport } from '../src/types'
+import { classify } from '../src/core/classify'
+import type { PhaseReport } from '../src/core/vocabulary'
 
 const phase = (result: PhaseReport['result'], exitCode: number | null = result === 'success' ? 0 : null, signal?: string): PhaseReport => ({
   result,

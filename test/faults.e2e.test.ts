@@ -1,29 +1,30 @@
 // The fault matrix: every injected fault and hostile input, through the bundled action, ends in
 // the expected verdict with a clear message, and on every row the invariants hold: every output
-// set, a result file valid against its schema, a job summary, no stray process, no partial file
+// set, a result file valid against its schema, a job summary, no stray process (by PID, by command
+// line, and by the phase marker variable), no partial file
 // in wheels-dir or the tool cache, the exit code per fail-on.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { World } from './harness/world'
-import { FixtureServer } from './harness/fixture-server'
+import { IndexServer } from './harness/index-server'
 import { sha256, wheel } from './harness/dists'
 import { MAIN_OUTPUTS, tempDir, type RunOptions, type RunResult } from './harness/action'
-import { closedPort, running } from './harness/assertions'
-import { validateResult } from '../src/combine'
+import { closedPort, running, shownText } from './harness/assertions'
+import { validateResult } from '../src/core/combine'
 
 const PKG = 'demo-upstream'
 const V = '2.0.0'
 let world: World
-let other: FixtureServer
+let other: IndexServer
 /** Servers a row starts for itself, closed with the rest. */
-const extra: FixtureServer[] = []
+const extra: IndexServer[] = []
 
 before(async () => {
   world = await new World().start()
   world.server.add(PKG, wheel(PKG, V))
-  other = await new FixtureServer().start()
+  other = await new IndexServer().start()
   other.add(PKG, wheel(PKG, V))
 })
 after(async () => {
@@ -158,7 +159,7 @@ const rows: Row[] = [
   {
     name: 'hostile filenames on the index never reach a command',
     arrange: ({ workspace }) => {
-      const s = new FixtureServer()
+      const s = new IndexServer()
       extra.push(s)
       const hostile = ['$(touch${IFS}pwned)', '9.0;touch pwned', '`touch pwned`', '99.0 && touch pwned']
       for (const v of hostile) s.add(PKG, { filename: `demo_upstream-${v}-py3-none-any.whl`, content: Buffer.from('x') })
@@ -232,7 +233,251 @@ const rows: Row[] = [
       check: (r) => assert.equal(r.outputs.version, V, 'what was known is still reported'),
     }),
   ),
+  ...([['cgroup where writable', {}], ['/proc only', { COMPAT_SENTINEL_CGROUP: 'off' }]] as const).map(
+    ([how, env]): Row => ({
+      name: `a passing replay leaves timeout, set -m, setsid and daemon processes behind (${how})`,
+      arrange: ({ pidFile }) => ({ inputs: { 'replay-command': escapes(pidFile) }, opts: { env } }),
+      outcome: 'compatible',
+      message: /^replay passed$/,
+      check: (r) => {
+        // Four escapes, each stopped and named, in the log and in the result file.
+        assert.ok(r.result.replay.stopped.length >= 4, JSON.stringify(r.result.replay.stopped))
+        assert.match(r.stdout, /::warning::compat-sentinel: stopped \d+ processes the replay command left running: \d+ \(/)
+        assert.match(r.result.replay.logTail, /stopped \d+ processes the replay command left running/)
+      },
+    }),
+  ),
+  {
+    name: 'replay times out while escaped processes run',
+    arrange: ({ pidFile }) => ({ inputs: { 'replay-command': `${escapes(pidFile)}\nsleep 300`, 'replay-timeout-minutes': '0.03' } }),
+    outcome: 'incompatible',
+    message: /^replay timed out after 0\.03 min; no record-command to try$/,
+    check: (r) => assert.match(r.stdout, /compat-sentinel: stopped \d+ processes the replay command had started/),
+  },
+  ...(cgroupWritable()
+    ? [
+        {
+          name: 'a daemon that clears its environment and leaves the tree is still stopped (cgroup)',
+          arrange: ({ pidFile }: { pidFile: string }) => ({ inputs: { 'replay-command': `env -i ${process.execPath} -e '${daemon(pidFile)}'\nsleep 0.5` } }),
+          outcome: 'compatible',
+          message: /^replay passed$/,
+        } satisfies Row,
+      ]
+    : []),
+  {
+    name: 'bash cannot be started',
+    arrange: ({ workspace }) => {
+      const bin = tempDir('cs-nobash-')
+      fs.symlinkSync(world.uv.binary, path.join(bin, 'uv'))
+      return { inputs: { 'uv-version': 'system', 'record-command': `touch ${workspace}/recorded` }, opts: { env: { PATH: bin } } }
+    },
+    outcome: 'error',
+    message: /^could not start bash to run the replay command \(bash was not found on PATH \(\/tmp\/cs-nobash-\w+\)\): the commands run in bash, as in a `shell: bash` step; install bash/,
+    check: (r) => {
+      assert.equal(r.outputs['record-result'], 'skipped', 'record is not run')
+      assert.equal(fs.existsSync(path.join(r.workspace, 'recorded')), false)
+    },
+  },
+  {
+    name: 'a timeout beyond a job’s 6 hours',
+    arrange: () => ({ inputs: { 'replay-timeout-minutes': '40000' } }),
+    outcome: 'error',
+    message: /^Input 'replay-timeout-minutes' has the value '40000', which is not accepted: use at most 360 minutes/,
+  },
+  ...['LD_PRELOAD', 'BASH_ENV', 'NODE_OPTIONS', 'PYTHONPATH', 'GITHUB_TOKEN', 'RUNNER_TEMP'].map(
+    (name): Row => ({
+      name: `version-env ${name} is refused`,
+      arrange: () => ({ inputs: { 'version-env': name } }),
+      outcome: 'error',
+      message: new RegExp(`^Input 'version-env' has the value '${name}', which is not accepted: .*BASH_ENV, ENV, LD_PRELOAD, LD_LIBRARY_PATH, NODE_OPTIONS, PYTHONPATH, PYTHONSTARTUP and COMPAT_SENTINEL_\\*, GITHUB_\\*, RUNNER_\\*`),
+    }),
+  ),
+  {
+    name: 'pinned-pattern with catastrophic backtracking',
+    arrange: ({ workspace }) => {
+      fs.writeFileSync(path.join(workspace, 'pins.txt'), `${'a'.repeat(40)}!\n`)
+      return { inputs: { 'pinned-file': 'pins.txt', 'pinned-pattern': '(a+)+$' }, opts: { env: { COMPAT_SENTINEL_REGEX_TIMEOUT_MS: '1000' } } }
+    },
+    outcome: 'error',
+    message: /^'pinned-pattern' \(a\+\)\+\$ did not finish within 1 s on pins\.txt \(42 characters\): the pattern backtracks catastrophically/,
+  },
+  {
+    name: 'the replay writes its own outputs, env, path and summary, and leaves a heredoc open',
+    arrange: () => ({
+      inputs: {
+        'replay-command': [
+          'echo "custom=from-replay" >> "$GITHUB_OUTPUT"',
+          `printf 'notes<<EOT\\nline 1\\nline 2\\nEOT\\n' >> "$GITHUB_OUTPUT"`,
+          'echo "FROM_REPLAY=1" >> "$GITHUB_ENV"',
+          'echo "/opt/replay-bin" >> "$GITHUB_PATH"',
+          'echo "## the replay says hello" >> "$GITHUB_STEP_SUMMARY"',
+          // Killed mid-write: the block never ends, and would swallow the action's outputs.
+          `printf 'outcome<<EOF\\nincompatible\\n' >> "$GITHUB_OUTPUT"`,
+        ].join('\n'),
+      },
+    }),
+    outcome: 'compatible',
+    message: /^replay passed$/,
+    check: (r) => {
+      assert.equal(r.outputs.custom, 'from-replay')
+      assert.equal(r.outputs.notes, 'line 1\nline 2')
+      assert.equal(r.exportedEnv.FROM_REPLAY, '1')
+      assert.ok(r.addedPaths.includes('/opt/replay-bin'), r.addedPaths.join(':'))
+      assert.match(r.summary, /^## the replay says hello$/m)
+      assert.match(r.stdout, /::warning::The replay command left an incomplete record in GITHUB_OUTPUT: 'outcome' \(its 'EOF' block never ends\)/)
+    },
+  },
+  {
+    name: 'RUNNER_TOOL_CACHE missing outside Actions: a default',
+    arrange: () => ({ opts: { env: { RUNNER_TOOL_CACHE: undefined } } }),
+    outcome: 'compatible',
+    message: /^replay passed$/,
+  },
+  ...(['RUNNER_TOOL_CACHE', 'RUNNER_TEMP'] as const).map(
+    (name): Row => ({
+      name: `${name} missing on a runner`,
+      arrange: () => ({ opts: { env: { [name]: undefined, GITHUB_ACTIONS: 'true' } } }),
+      outcome: 'error',
+      message: new RegExp(`^${name} is not set, but every GitHub Actions runner sets it: .*Set it in the job's env to a writable folder`),
+    }),
+  ),
+  {
+    name: 'a reason with a line break: the summary output stays one line',
+    arrange: () => ({ inputs: { 'working-directory': 'no\nsuch' } }),
+    outcome: 'error',
+    message: /'working-directory' .*no\nsuch does not exist/,
+    check: (r) => {
+      assert.doesNotMatch(r.outputs.summary!, /\n/)
+      assert.match(r.outputs.summary!, /no such does not exist/)
+      assert.doesNotMatch(JSON.parse(r.outputs['slack-payload']!).summary, /\n/)
+    },
+  },
+  {
+    name: 'secrets in every encoded form, mask-env, and a 64 KiB cut across a secret',
+    arrange: () => ({
+      inputs: {
+        'replay-command': SECRET_PRINTER,
+        'mask-env': 'DEPLOY_LOGIN, UNSET_VARIABLE',
+      },
+      opts: { env: SECRET_ENV },
+    }),
+    outcome: 'incompatible',
+    message: /^replay failed \(exit 1\); no record-command to try$/,
+    check: (r) => {
+      const leaks = secretForms().filter((f) => written(r).includes(f))
+      assert.deepEqual(leaks, [], 'no form of a secret in anything the action wrote')
+      // The half of a secret a plain 64 KiB cut would have left on the next line.
+      assert.ok(!written(r).includes(SECRET_ENV.OPENAI_API_KEY.slice(4)), 'a secret cut in two')
+      assert.match(r.stdout, /^url \*\*\*$/m)
+      assert.match(r.stdout, /^login \*\*\*$/m, 'mask-env')
+      // Names that only contain a secret word, and values that cannot be secrets, stay readable.
+      assert.match(r.stdout, /^provider subprocess parallel false$/m)
+      assert.match(r.stdout, /::warning::'mask-env' names UNSET_VARIABLE, but its value is empty/)
+    },
+  },
 ]
+
+/** Starts, in the background, one process of each kind that leaves a process group. */
+function escapes(pidFile: string): string {
+  return [
+    // `timeout` puts itself in a process group of its own.
+    `timeout 600 sleep 301 &\necho $! >> ${pidFile}`,
+    // `set -m`: job control, every background job its own group.
+    `set -m\nsleep 302 &\necho $! >> ${pidFile}\nset +m`,
+    // `setsid`: a new session.
+    `setsid sleep 303 &\necho $! >> ${pidFile}`,
+    // A daemon: fork, setsid, fork again, the parents exit; the server is orphaned.
+    `${process.execPath} -e '${daemon(pidFile)}'`,
+    'sleep 0.5',
+  ].join('\n')
+}
+
+/** A Node one-liner that daemonises a sleeping child (double fork through a detached spawn). */
+function daemon(pidFile: string): string {
+  return `const { spawn } = require("node:child_process"); const c = spawn(process.execPath, ["-e", "require(\\"fs\\").appendFileSync(\\"${pidFile}\\", process.pid + \\"\\\\n\\"); setTimeout(() => {}, 300000)"], { detached: true, stdio: "ignore" }); c.unref(); setTimeout(() => process.exit(0), 200)`
+}
+
+/** Whether this machine lets the action create a child cgroup v2 (root, or a delegated cgroup). */
+function cgroupWritable(): boolean {
+  try {
+    const rel = /^0::(.*)$/m.exec(fs.readFileSync('/proc/self/cgroup', 'utf8'))?.[1]
+    const mount = fs
+      .readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.includes(' - cgroup2 '))
+      ?.split(' ')[4]
+    if (rel === undefined || !mount) return false
+    const probe = path.join(mount, rel, `cs-probe-${process.pid}`)
+    fs.mkdirSync(probe)
+    fs.rmdirSync(probe)
+    return true
+  } catch {
+    return false
+  }
+}
+
+const MULTILINE = '-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0\nBAQEFAASCBKcwggSjAgEAAo\n-----END KEY-----'
+const SECRET_ENV = {
+  OPENAI_API_KEY: 'sk-live/9f8e+7d6c "5b4a" \\ zz',
+  DEPLOY_PRIVATE_KEY: MULTILINE,
+  DEPLOY_LOGIN: 'ci-robot-login-7731',
+  UV_KEYRING_PROVIDER: 'subprocess',
+  TOKENIZERS_PARALLELISM: 'false',
+}
+
+/** Prints each secret as-is, URL-encoded, JSON-escaped, base64 at three alignments, line by line, and across a 64 KiB cut. */
+const SECRET_PRINTER = `python3 - <<'PY'
+import base64, json, os, sys, time, urllib.parse
+k, pem, login = os.environ["OPENAI_API_KEY"], os.environ["DEPLOY_PRIVATE_KEY"], os.environ["DEPLOY_LOGIN"]
+print("url", urllib.parse.quote(k, safe=""))
+print("plus", urllib.parse.quote_plus(k))
+print("json", json.dumps({"key": k, "pem": pem}))
+for prefix in ["", "a", "ab"]:
+    print("b64", base64.b64encode((prefix + k + " tail").encode()).decode())
+    print("b64pem", base64.b64encode((prefix + pem).encode()).decode())
+for line in pem.split("\\n"):
+    print("line", line)
+print("login", login)
+print("provider", os.environ["UV_KEYRING_PROVIDER"], "parallel", os.environ["TOKENIZERS_PARALLELISM"])
+with open(os.environ["GITHUB_STEP_SUMMARY"], "a") as f:
+    f.write("summary from the command: " + k + "\\n")
+# A line without an end, the secret across the 64 KiB mark, written in pieces.
+sys.stdout.write("x" * (64 * 1024 - 4)); sys.stdout.flush(); time.sleep(0.2)
+sys.stdout.write(k + "y" * 100000); sys.stdout.flush(); time.sleep(0.2)
+print()
+sys.exit(1)
+PY`
+
+/** What a reader could decode a secret from: the forms the printer above writes. */
+function secretForms(): string[] {
+  const k = SECRET_ENV.OPENAI_API_KEY
+  const pem = SECRET_ENV.DEPLOY_PRIVATE_KEY
+  const b64 = (s: string) => Buffer.from(s).toString('base64')
+  return [
+    k,
+    encodeURIComponent(k),
+    JSON.stringify(k).slice(1, -1),
+    JSON.stringify(pem).slice(1, -1),
+    ...['', 'a', 'ab'].flatMap((p) => [b64(p + k + ' tail'), b64(p + pem)]),
+    ...pem.split('\n').filter((l) => l.length >= 6),
+    SECRET_ENV.DEPLOY_LOGIN,
+  ]
+}
+
+/** Everything the action wrote: result file, job summary, outputs, exported env, and its log (less the masks it registers). */
+function written(r: RunResult): string {
+  const files: string[] = []
+  const walk = (dir: string) => {
+    if (!fs.existsSync(dir)) return
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name)
+      if (e.isDirectory()) walk(p)
+      else if (e.isFile() && fs.statSync(p).size < 8 * 2 ** 20) files.push(fs.readFileSync(p, 'utf8'))
+    }
+  }
+  walk(r.runnerTemp)
+  return [...files, r.summary, JSON.stringify(r.outputs), JSON.stringify(r.exportedEnv), r.stdout.replace(/^::add-mask::.*$/gm, ''), r.stderr].join('\n')
+}
 
 /** Processes still running whose command line mentions this run's folders. */
 function strays(r: RunResult, pidFile: string): string[] {
@@ -246,9 +491,19 @@ function strays(r: RunResult, pidFile: string): string[] {
       continue
     }
     if (!running(pid)) continue
-    if (pids.includes(pid) || cmd.includes(r.runnerTemp) || cmd.includes(r.workspace)) found.push(`${pid}: ${cmd}`)
+    if (pids.includes(pid) || cmd.includes(r.runnerTemp) || cmd.includes(r.workspace) || carriesPhaseMarker(pid, r)) found.push(`${pid}: ${cmd}`)
   }
   return found
+}
+
+/** A process started by one of this run's phases: it carries the phase marker and this run's RUNNER_TEMP. */
+function carriesPhaseMarker(pid: number, r: RunResult): boolean {
+  try {
+    const env = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')
+    return env.some((e) => e.startsWith('COMPAT_SENTINEL_PHASE_ID=')) && env.includes(`RUNNER_TEMP=${r.runnerTemp}`)
+  } catch {
+    return false
+  }
 }
 
 /** Partial or unverified leftovers: temp downloads anywhere, incomplete tool-cache entries. */
@@ -294,7 +549,7 @@ describe('fault matrix', () => {
       // Invariants of every row.
       for (const o of MAIN_OUTPUTS) assert.ok(o in r.outputs, `output ${o} is set`)
       assert.doesNotThrow(() => validateResult(r.result, r.outputs['result-file']!), 'result file valid against its schema')
-      assert.ok(r.summary.length > 0 && r.summary.includes(r.outputs.summary!.slice(0, 40).replace(/</g, '&lt;')), 'job summary written')
+      assert.ok(r.summary.length > 0 && shownText(r.summary).includes(r.outputs.summary!.slice(0, 40)), 'job summary written')
       assert.deepEqual(strays(r, pidFile), [], 'no stray process')
       assert.deepEqual(partialFiles(r), [], 'no partial file')
       assert.equal(r.exitCode, ['incompatible', 'error'].includes(row.outcome) ? 1 : 0, 'exit code per the default fail-on')

@@ -16,7 +16,7 @@ const bad: [string, Record<string, string>, RegExp][] = [
   ['pinned-pattern without group', { 'pinned-file': 'Makefile', 'pinned-pattern': 'VERSION = \\S+' }, /'pinned-pattern'.*capture group/],
   ['non-numeric timeout', { 'replay-timeout-minutes': 'soon' }, /'replay-timeout-minutes'.*'soon'.*positive number of minutes/],
   ['zero timeout', { 'record-timeout-minutes': '0' }, /'record-timeout-minutes'.*'0'/],
-  ['unknown fail-on word', { 'fail-on': 'incompatible,flaky' }, /'fail-on'.*'flaky'.*'compatible', 'needs-recording', 'incompatible', 'error'/],
+  ['unknown fail-on word', { 'fail-on': 'incompatible,flaky' }, /'fail-on'.*'flaky'.*'compatible', 'needs-recording', 'not-installable', 'incompatible', 'error'/],
   ['missing package', { package: '' }, /'package' is required/],
   ['missing replay-command', { 'replay-command': '' }, /'replay-command' is required/],
   ['pinned without pinned-file', { channel: 'pinned' }, /'channel' is 'pinned' but 'pinned-file' is empty/],

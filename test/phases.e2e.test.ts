@@ -8,7 +8,7 @@ import * as path from 'node:path'
 import { World } from './harness/world'
 import { wheel } from './harness/dists'
 import { ROOT, tempDir } from './harness/action'
-import { running } from './harness/assertions'
+import { running, shownText } from './harness/assertions'
 
 const PKG = 'demo-upstream'
 const VERSION = '1.4.0'
@@ -28,12 +28,12 @@ after(() => world.close())
 describe('the outcome table, row by row', () => {
   const table: { replay: string; record: string | null; outcome: string; replayResult: string; recordResult: string; reason: RegExp }[] = [
     { replay: 'pass', record: 'pass', outcome: 'compatible', replayResult: 'success', recordResult: 'skipped', reason: /^replay passed$/ },
-    { replay: 'fail', record: 'pass', outcome: 'needs-recording', replayResult: 'failure', recordResult: 'success', reason: /^replay failed \(exit 2\); record succeeded; 0 fixtures changed$/ },
+    { replay: 'fail', record: 'pass', outcome: 'needs-recording', replayResult: 'failure', recordResult: 'success', reason: /^replay failed \(exit 2\): FAILED test_chat_completion: response has no 'choices'; record succeeded; 0 fixtures changed$/ },
     { replay: 'hang', record: 'pass', outcome: 'needs-recording', replayResult: 'timeout', recordResult: 'success', reason: /^replay timed out after 0\.01 min; record succeeded/ },
-    { replay: 'fail', record: 'fail', outcome: 'incompatible', replayResult: 'failure', recordResult: 'failure', reason: /^replay failed \(exit 2\); record failed \(exit 2\)$/ },
-    { replay: 'fail', record: 'hang', outcome: 'incompatible', replayResult: 'failure', recordResult: 'timeout', reason: /^replay failed \(exit 2\); record timed out after 0\.01 min$/ },
+    { replay: 'fail', record: 'fail', outcome: 'incompatible', replayResult: 'failure', recordResult: 'failure', reason: /^replay failed \(exit 2\): FAILED test_chat_completion: response has no 'choices'; record failed \(exit 2\): FAILED test_chat_completion: response has no 'choices'$/ },
+    { replay: 'fail', record: 'hang', outcome: 'incompatible', replayResult: 'failure', recordResult: 'timeout', reason: /^replay failed \(exit 2\): FAILED test_chat_completion: response has no 'choices'; record timed out after 0\.01 min$/ },
     { replay: 'hang', record: 'hang', outcome: 'incompatible', replayResult: 'timeout', recordResult: 'timeout', reason: /^replay timed out .*; record timed out/ },
-    { replay: 'fail', record: null, outcome: 'incompatible', replayResult: 'failure', recordResult: 'skipped', reason: /^replay failed \(exit 2\); no record-command to try$/ },
+    { replay: 'fail', record: null, outcome: 'incompatible', replayResult: 'failure', recordResult: 'skipped', reason: /^replay failed \(exit 2\): FAILED test_chat_completion: response has no 'choices'; no record-command to try$/ },
     { replay: 'signal', record: 'signal', outcome: 'incompatible', replayResult: 'failure', recordResult: 'failure', reason: /^replay failed \(exit 137: killed by SIGKILL\); record failed \(exit 137: killed by SIGKILL\)$/ },
   ]
   for (const row of table) {
@@ -165,6 +165,15 @@ w("THE-LAST-LINE\\n")'`
     assert.doesNotMatch(r.result.replay.logTail + r.summary, /\x1b/)
   })
 
+  test('every escape sequence is stripped from the tail, not only colours', async () => {
+    // A window title (OSC), a hyperlink (OSC 8), a device control string, a charset switch,
+    // cursor save/restore, an 8-bit CSI, and a lone ESC.
+    const seqs = ['\\033]0;title\\007', '\\033]8;;http://x.example\\033\\\\link\\033]8;;\\033\\\\', '\\033Pq#0\\033\\\\', '\\033(B', '\\0337', '\\0338', '\\302\\2332J', '\\033']
+    const r = await world.run({ package: PKG, 'replay-command': `printf 'A${seqs.join('B')}\\n'; exit 1` })
+    assert.match(r.result.replay.logTail, /^ABlinkBBBBBB$/m)
+    assert.doesNotMatch(r.result.replay.logTail + r.summary + JSON.stringify(r.outputs), /[\x1b\x9b]/)
+  })
+
   test('secret values never reach the summary, result file or outputs', async () => {
     const secret = 'sk-live-9f8e7d6c5b4a'
     const r = await world.run(
@@ -184,7 +193,61 @@ w("THE-LAST-LINE\\n")'`
   })
 })
 
+describe('what the action writes, when the runner gets in the way', () => {
+  test('an unwritable GITHUB_OUTPUT: the summary is still written and says why, the step fails', async () => {
+    const notAFile = tempDir('cs-output-is-a-folder-')
+    const r = await world.run({ package: PKG, 'replay-command': 'true', 'fail-on': 'none' }, { env: { GITHUB_OUTPUT: notAFile } })
+    assert.match(r.summary, /^## ✅ demo-upstream 1\.4\.0 \(stable\): compatible$/m)
+    assert.match(shownText(r.summary), /The step outputs could not be written to GITHUB_OUTPUT \(.*cs-output-is-a-folder-\w+\): .*Later steps will not see this result/)
+    assert.match(r.stdout, /::error::The step outputs could not be written to GITHUB_OUTPUT/)
+    assert.equal(r.exitCode, 1, 'a result nobody can read is not a pass, whatever fail-on says')
+  })
+
+  test('no result file written: the result-file output is empty', async () => {
+    const notADir = path.join(tempDir(), 'temp-is-a-file')
+    fs.writeFileSync(notADir, '')
+    const r = await world.run({ package: PKG, 'replay-command': 'true' }, { env: { RUNNER_TEMP: notADir } })
+    assert.equal(r.outputs.outcome, 'error')
+    assert.equal(r.outputs['result-file'], '')
+  })
+
+  test("the commands' job summary and a huge fixture list keep the whole summary under 1 MiB", async () => {
+    const ws = tempDir('cs-ws-')
+    fs.mkdirSync(path.join(ws, 'recordings'))
+    const record = `python3 - <<'PY'
+import os
+for i in range(3000):
+    open(f"recordings/r{i:05d}.json", "w").write("{}")
+row = "x" * 40
+with open(os.environ["GITHUB_STEP_SUMMARY"], "a") as f:
+    for i in range(40000):
+        f.write(f"| row {i} | {row} |\\n")
+PY`
+    const r = await world.run({ package: PKG, 'replay-command': 'exit 1', 'record-command': record, 'fixtures-path': 'recordings' }, { workspace: ws })
+    assert.equal(r.outputs.outcome, 'needs-recording', r.stdout)
+    assert.equal(r.outputs['fixtures-changed'], '3000')
+    assert.ok(Buffer.byteLength(r.summary) < 1024 * 1024, `${Buffer.byteLength(r.summary)} bytes`)
+    assert.match(r.summary, /^\| row 0 \|/m, "the commands' summary comes first")
+    assert.match(r.summary, /the record command's job summary was cut at 192 KiB/)
+    assert.match(r.summary, /added +recordings\/r00499\.json\n… and 2500 more/)
+    assert.equal(r.result.fixturesChanged.length, 3000, 'the result file has them all')
+    assert.match(r.summary, /## 🟡 demo-upstream/)
+  })
+})
+
 describe('fixtures', () => {
+  test('a fixture over 2 GiB (sparse) is hashed as a stream: the record still counts', async () => {
+    const ws = tempDir('cs-ws-')
+    fs.mkdirSync(path.join(ws, 'recordings'))
+    const r = await world.run({ package: PKG, 'replay-command': 'exit 1', 'record-command': 'truncate -s 2100M recordings/big.bin', 'fixtures-path': 'recordings' }, { workspace: ws, killAfterMs: 900_000 })
+    try {
+      assert.equal(r.outputs.outcome, 'needs-recording', r.stdout)
+      assert.deepEqual(r.result.fixturesChanged, [{ path: 'recordings/big.bin', change: 'added' }])
+    } finally {
+      fs.rmSync(ws, { recursive: true, force: true })
+    }
+  })
+
   test('a record run that modifies, adds and deletes recordings reports all three', async () => {
     const ws = tempDir('cs-ws-')
     const rec = path.join(ws, 'recordings')

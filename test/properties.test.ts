@@ -4,8 +4,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { valid, compare } from '@renovatebot/pep440'
-import { IndexFormatError, parseHtmlPage, parseJsonPage, parsePage, type IndexFile } from '../src/simple-api'
-import { selectForChannel } from '../src/versions'
+import { IndexFormatError, parseHtmlPage, parseJsonPage, parsePage, type IndexFile } from '../src/core/simple-api'
+import { selectForChannel } from '../src/core/versions'
 
 const PAGE = 'https://index.example/simple/demo-upstream/'
 const PROJECT = 'demo-upstream'
@@ -40,6 +40,7 @@ const jsonFile = fc.record(
     yanked: fc.oneof(fc.boolean(), fc.string(), fc.anything()),
     'upload-time': fc.oneof(fc.date().map((d) => (Number.isNaN(d.getTime()) ? 'bad' : d.toISOString())), fc.string(), fc.anything()),
     'requires-python': fc.oneof(fc.string(), fc.anything()),
+    provenance: fc.oneof(fc.constant(null), fc.constant('../../provenance/x.whl'), fc.constant('javascript:alert(1)'), fc.webUrl(), fc.string(), fc.anything()),
   },
   { requiredKeys: [] },
 )
@@ -64,6 +65,7 @@ function assertSafe(files: IndexFile[] | 'format-error'): void {
     assert.equal(typeof f.filename, 'string')
     assert.ok(/^https?:\/\//.test(f.url), `only http(s) URLs: ${f.url}`)
     if (f.sha256 !== undefined) assert.match(f.sha256, /^[0-9a-f]{64}$/)
+    if (f.provenanceUrl !== undefined) assert.ok(/^https?:\/\//.test(f.provenanceUrl), `only http(s) provenance URLs: ${f.provenanceUrl}`)
     if (f.version !== null) assert.match(f.filename, /^[A-Za-z0-9][A-Za-z0-9._+!-]*$/, 'a file with a version has a safe filename')
   }
   for (const channel of ['stable', 'dev', 'pre'] as const) {

@@ -4,14 +4,15 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { jobSummary } from '../src/summary'
-import { slackPayload, summaryLine } from '../src/run-record'
-import { SUMMARY_LIMIT } from '../src/markdown'
+import { jobSummary } from '../src/core/summary'
+import { slackPayload, summaryLine } from '../src/core/result-file'
+import { SUMMARY_LIMIT } from '../src/core/markdown'
 import { REPORT, runAction, tempDir } from './harness/action'
 import { resultOf, writeLegs } from './harness/results'
 import { World } from './harness/world'
+import { shownText } from './harness/assertions'
 import { wheel } from './harness/dists'
-import type { ResultFile } from '../src/types'
+import type { ResultFile } from '../src/core/vocabulary'
 
 const summaryOf = (r: ResultFile) => jobSummary(r, summaryLine(r))
 
@@ -22,7 +23,7 @@ describe('job summary of one run', () => {
       'needs-recording',
       [/^## 🟡 .*: needs recording$/m, /\| Replay \| failure \(4\.2 s, exit 2\) \|/, /\| Record \| success \(4\.2 s\) \|/, /<summary>Fixtures changed \(2\)<\/summary>/, /modified +tests\/recordings\/ab12\.json/, /added +tests\/recordings\/cd34\.json/],
     ],
-    ['incompatible', [/^## ❌ .*: incompatible$/m, /\| Record \| failure \(4\.2 s, exit 1\) \|/, /<summary>Record log \(tail\)<\/summary>/, /KeyError: &#39;choices&#39;|KeyError: 'choices'/]],
+    ['incompatible', [/^## ❌ .*: incompatible: KeyError: 'choices'$/m, /\| Record \| failure \(4\.2 s, exit 1\) \|/, /<summary>Record log \(tail\)<\/summary>/, /KeyError: &#39;choices&#39;|KeyError: 'choices'/]],
     ['error', [/^## ⚠️ llama-stack \(dev\): error: Package 'llama-stack' was not found/m, /\| Tested version \| — \|/]],
   ]
   for (const [outcome, expected] of facts) {
@@ -62,11 +63,11 @@ describe('job summary of one run', () => {
 })
 
 describe('Slack payload of one run', () => {
-  for (const outcome of ['compatible', 'needs-recording', 'incompatible', 'error'] as const) {
+  for (const outcome of ['compatible', 'needs-recording', 'not-installable', 'incompatible', 'error'] as const) {
     test(`${outcome}: flat JSON, every value a string`, () => {
       const r = resultOf(outcome)
       const payload = JSON.parse(JSON.stringify(slackPayload(r, summaryLine(r))))
-      const keys = ['status', 'status_emoji', 'package', 'channel', 'tested_version', 'pinned_version', 'recording_required', 'replay_result', 'record_result', 'summary', 'workflow_run_url', 'repository']
+      const keys = ['status', 'status_emoji', 'package', 'channel', 'tested_version', 'pinned_version', 'recording_required', 'replay_result', 'record_result', 'summary', 'workflow_run_url', 'repository', 'previous_status', 'failing_since', 'status_changed', 'notify', 'first_bad_version', 'last_good_version', 'compare_url']
       assert.deepEqual(Object.keys(payload).sort(), keys.sort())
       for (const [k, v] of Object.entries(payload)) assert.equal(typeof v, 'string', k)
       assert.equal(payload.status, outcome)
@@ -107,7 +108,7 @@ describe('report sub-action, end to end', () => {
     assert.equal(slack.workflow_run_url, 'https://github.com/org/repo/actions/runs/1')
     assert.equal(slack.repository, 'org/repo')
     assert.match(r.summary, /^## ✅ compat-sentinel: compatible/m)
-    assert.equal((r.summary.match(/^\| ✅ \| llama-stack \|/gm) ?? []).length, 2, 'one row per leg')
+    assert.equal((r.summary.match(/^\| ✅ \| llama-stack-(stable|dev) \| llama-stack \|/gm) ?? []).length, 2, 'one row per leg, named by its leg')
   })
 
   test('dev needs recording: overall needs-recording, the step passes', async () => {
@@ -115,7 +116,7 @@ describe('report sub-action, end to end', () => {
     assert.equal(r.outputs['overall-status'], 'needs-recording')
     assert.equal(r.exitCode, 0)
     assert.match(flat(r.outputs['slack-payload']!).dev_summary!, /^🟡 .*needs recording$/)
-    assert.match(r.summary, /\| 🟡 \| llama-stack \| dev \| 0\.7\.2\.dev20260423 \| 0\.7\.1 \| failure \| success \| replay failed \(exit 2\); record succeeded; 2 fixtures changed \|/)
+    assert.match(r.summary, /\| 🟡 \| llama-stack-dev \| llama-stack \| dev \| 0\.7\.2\.dev20260423 \| 0\.7\.1 \| failure \| success \| replay failed \(exit 2\); record succeeded; 2 fixtures changed \|/)
   })
 
   test('stable incompatible outranks everything, the step fails', async () => {
@@ -141,6 +142,34 @@ describe('report sub-action, end to end', () => {
     assert.deepEqual(strict.outputs, lax.outputs)
   })
 
+  test('text from an index or a log stays inert: no Slack mention, no markdown link or emphasis', async () => {
+    const hostile = 'replay failed: <!channel> <!here> <@U123> **urgent** [log in](https://evil.example) ![x](https://evil.example/x.png) `code` _it_ ~s~'
+    const r = await report([stable('compatible'), { ...dev('error'), reason: hostile }])
+    const slack = flat(r.outputs['slack-payload']!)
+    for (const [k, v] of Object.entries(slack)) assert.doesNotMatch(v, /<!channel>|<!here>|<@U123>|<https?:/, `slack-payload.${k}`)
+    assert.match(slack.details!, /&lt;!channel&gt;/, 'shown, escaped as Slack documents')
+    assert.doesNotMatch(r.summary, /<!channel>|\*\*urgent\*\*|\[log in\]\(|!\[x\]\(|`code`|_it_|~s~/)
+    assert.match(shownText(r.summary), /replay failed: <!channel> <!here> <@U123> \*\*urgent\*\* \[log in\]\(https:\/\/evil\.example\)/, 'the text is still there to read')
+  })
+
+  test('thousands of legs: the summary stays under 1 MiB, worst first, the rest counted', async () => {
+    const legs = Array.from({ length: 4000 }, (_, i) => ({ ...stable(i % 1000 === 7 ? 'incompatible' : 'compatible', { package: `pkg-${i}` }), reason: 'r'.repeat(400) }))
+    const r = await report(legs)
+    assert.equal(r.outputs['overall-status'], 'incompatible')
+    assert.ok(Buffer.byteLength(r.summary) < SUMMARY_LIMIT, `${Buffer.byteLength(r.summary)} bytes`)
+    const rows = r.summary.match(/^\| (✅|❌) \|/gm) ?? []
+    assert.ok(rows.length > 100 && rows.length < 4000, `${rows.length} rows`)
+    assert.equal(rows.slice(0, 4).join(), Array(4).fill('| ❌ |').join(), 'the incompatible legs come first')
+    assert.match(r.summary, new RegExp(`… and ${4000 - rows.length} more legs, not shown`))
+  })
+
+  test('a v2 result file (compat-sentinel/result@2) is read like a v1 file', async () => {
+    const v2 = { ...stable('compatible'), schema: 'compat-sentinel/result@2', leg: 'llama-stack-stable', flaky: false } as unknown as ResultFile
+    const r = await report([v2, dev('compatible')])
+    assert.equal(r.outputs.count, '2', r.stdout)
+    assert.equal(r.outputs['overall-status'], 'compatible')
+  })
+
   test('two legs on the same channel get package-qualified keys', async () => {
     const r = await report([stable('compatible'), stable('compatible', { package: 'llama-stack-client' })])
     const slack = flat(r.outputs['slack-payload']!)
@@ -152,6 +181,8 @@ describe('report sub-action, end to end', () => {
     ['a malformed file', () => report([stable('compatible')], {}, { 'artifacts/bad/compat-sentinel-result-x-dev.json': '{"schema": "compat-sentinel/result@1", ' }), /Result file .*artifacts\/bad\/compat-sentinel-result-x-dev\.json could not be read as JSON/],
     ['an unknown schema', () => report([stable('compatible')], {}, { 'artifacts/v9/compat-sentinel-result-x-dev.json': JSON.stringify({ ...stable('compatible'), schema: 'compat-sentinel/result@9' }) }), /Result file .*v9\/compat-sentinel-result-x-dev\.json is not a compat-sentinel result: its schema is "compat-sentinel\/result@9"/],
     ['a bad fail-on', () => report([stable('compatible')], { 'fail-on': 'sometimes' }), /'fail-on'.*'sometimes'/],
+    ['a reason that is not text', () => report([stable('compatible'), { ...dev('compatible'), reason: 5 as unknown as string }]), /Result file .*artifacts\/leg-1\/compat-sentinel-result-llama-stack-dev\.json is not a compat-sentinel result: its reason is not a string/],
+    ['a phase without a result', () => report([{ ...dev('compatible'), replay: {} as ResultFile['replay'] }]), /Result file .*leg-0\/compat-sentinel-result-llama-stack-dev\.json is not a compat-sentinel result: replay or record is missing or has no result/],
   ]
   for (const [name, run, message] of errors) {
     test(`${name}: error naming it, every output set`, async () => {
@@ -160,7 +191,7 @@ describe('report sub-action, end to end', () => {
       assert.match(r.outputs.summary!, message)
       assert.match(flat(r.outputs['slack-payload']!).details!, message)
       assert.ok('count' in r.outputs)
-      assert.match(r.summary, message)
+      assert.match(shownText(r.summary), message)
       assert.equal(r.exitCode, 1)
       assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at .*\.js:\d+/)
     })

@@ -8,9 +8,9 @@ import * as path from 'node:path'
 import { World } from './harness/world'
 import { sha256, wheel } from './harness/dists'
 import { tempDir } from './harness/action'
-import { FixtureServer } from './harness/fixture-server'
+import { IndexServer } from './harness/index-server'
 import { assertErrorRun } from './harness/assertions'
-import { uvTarget, wheelFits, type Platform } from '../src/platform'
+import { uvTarget, wheelFits, type Platform } from '../src/core/platform'
 
 const PKG = 'demo-upstream'
 let world: World
@@ -52,12 +52,12 @@ describe('tool cache', () => {
 })
 
 test('release assets that redirect to another host (as GitHub releases do) are followed', async () => {
-  const storage = new FixtureServer()
+  const storage = new IndexServer()
   await storage.start()
   try {
     // The "release" host answers every asset with a 302 to a storage host, as github.com does.
     const storageBase = world.serveUv(storage, world.uv.archive, { prefix: '/objects' })
-    const releases = new FixtureServer()
+    const releases = new IndexServer()
     await releases.start()
     const storageHost = storageBase.replace('127.0.0.1', 'localhost')
     for (const suffix of ['', '.sha256']) {

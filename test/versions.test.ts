@@ -1,9 +1,9 @@
 // Version selection is a pure function: table tests, one row per trap.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { nearestVersions, selectForChannel, findRelease, sameVersion } from '../src/versions'
-import type { IndexFile } from '../src/simple-api'
-import { versionFromFilename } from '../src/simple-api'
+import { nearestVersions, selectForChannel, findRelease, sameVersion } from '../src/core/versions'
+import type { IndexFile } from '../src/core/simple-api'
+import { versionFromFilename } from '../src/core/simple-api'
 
 const file = (version: string, yanked: false | string = false): IndexFile => ({
   filename: `pkg-${version}-py3-none-any.whl`,

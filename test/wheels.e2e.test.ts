@@ -6,20 +6,20 @@ import assert from 'node:assert/strict'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { World } from './harness/world'
-import { FixtureServer } from './harness/fixture-server'
+import { IndexServer } from './harness/index-server'
 import { CacheServer } from './harness/cache-server'
 import { sdist, wheel } from './harness/dists'
 import { tempDir } from './harness/action'
 import { assertErrorRun, closedPort } from './harness/assertions'
-import { shouldPrefetch } from '../src/wheels'
-import { currentPlatform, wheelFits } from '../src/platform'
+import { shouldPrefetch } from '../src/stages/wheels'
+import { currentPlatform, wheelFits } from '../src/core/platform'
 
 const PKG = 'demo-upstream'
 const API = 'demo-upstream-api'
 const DEV = '0.11.0.dev3'
 
 let world: World
-const devIndex = new FixtureServer()
+const devIndex = new IndexServer()
 
 before(async () => {
   world = await new World().start()
@@ -58,13 +58,14 @@ describe('the proof: a dev build from another index installs through UV_FIND_LIN
     assert.equal((r.stdout.match(/Actions cache service is not available/g) ?? []).length, 1, 'said once')
   })
 
-  test('without prefetching the same command fails: uv cannot see the dev index', async () => {
+  test('without prefetching the same command fails: uv cannot see the dev index (not-installable, not incompatible)', async () => {
     const out = path.join(tempDir(), 'out.txt')
     const r = await world.run(
       { package: PKG, channel: 'dev', 'companion-packages': API, 'index-url': devIndex.indexUrl, 'prefetch-wheels': 'false', 'replay-command': importAndPrint(out) },
       { env: uvEnv() },
     )
-    assert.equal(r.outputs.outcome, 'incompatible')
+    assert.equal(r.outputs.outcome, 'not-installable')
+    assert.match(r.result.reason, /No solution found when resolving/)
     assert.equal(r.outputs['wheels-dir'], '')
     assert.equal(r.exportedEnv.UV_FIND_LINKS, undefined)
     assert.match(r.result.replay.logTail, new RegExp(`${PKG}==${DEV.replace(/\./g, '\\.')}`))
@@ -138,7 +139,7 @@ describe('the proof: a dev build from another index installs through UV_FIND_LIN
 describe('which files are fetched', () => {
   const here = currentPlatform()
   const platforms = ['manylinux_2_17_x86_64', 'manylinux_2_17_aarch64', 'musllinux_1_1_x86_64', 'macosx_11_0_arm64', 'macosx_10_9_x86_64', 'win_amd64', 'win_arm64']
-  const server = new FixtureServer()
+  const server = new IndexServer()
   before(async () => {
     await server.start()
     server.add('native', ...platforms.map((p) => wheel('native', '2.0.0.dev1', { platform: p })), sdist('native', '2.0.0.dev1'))
@@ -178,7 +179,7 @@ describe('which files are fetched', () => {
   })
 
   test('the server dies mid-download: error naming the file, no partial file', async () => {
-    const dying = new FixtureServer()
+    const dying = new IndexServer()
     await dying.start()
     dying.add('big', wheel('big', '1.0.0.dev1', { padding: 4_000_000 }))
     // The first download is cut after 100 kB, then the server is gone for the retries.

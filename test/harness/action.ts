@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const MAIN = path.join(ROOT, 'dist/index.js')
 export const REPORT = path.join(ROOT, 'dist/report/index.js')
+export const ISSUE = path.join(ROOT, 'dist/issue/index.js')
 
 // The action's runtime is node24 (its bundled undici needs it); the harness runs the bundle with
 // the Node that runs the tests, so refuse an older one loudly instead of failing obscurely.
@@ -188,6 +189,7 @@ export async function runAction(inputs: Record<string, string>, opts: RunOptions
 
 /** Every output of action.yml: tests check each is set on every run. */
 export const MAIN_OUTPUTS = [
-  'outcome', 'version', 'channel', 'pinned-version', 'is-pinned', 'replay-result', 'record-result', 'fixtures-changed',
-  'uv-version', 'uv-path', 'wheels-dir', 'wheels-cache-hit', 'result-file', 'slack-payload', 'summary',
+  'outcome', 'version', 'channel', 'pinned-version', 'is-pinned', 'replay-result', 'record-result', 'fixtures-changed', 'fixtures-patch', 'flaky',
+  'uv-version', 'uv-path', 'wheels-dir', 'wheels-cache-hit', 'provenance', 'result-file', 'slack-payload', 'summary',
+  'previous-outcome', 'previous-version', 'status-changed', 'failing-since', 'last-good-version', 'first-bad-version', 'notify',
 ]

@@ -37,3 +37,12 @@ export function running(pid: number): boolean {
     return false
   }
 }
+
+/** The text a reader sees of summary markdown or a Slack value: character entities decoded. */
+export function shownText(md: string): string {
+  return md
+    .replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)))
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+}

@@ -32,20 +32,45 @@ export class CacheServer {
     return { ACTIONS_CACHE_URL: this.url, ACTIONS_RUNTIME_TOKEN: 'runtime-token-for-tests' }
   }
 
+  /**
+   * As the real service looks up: the primary key exactly; then each restore key exactly, then as
+   * a prefix, the newest entry first. Only committed entries of the same version (paths and
+   * compression) count.
+   */
+  private lookup(keys: string[], version: string): Entry | undefined {
+    const ready = this.entries.filter((e) => e.archive && e.version === version && !this.evicted.has(e.key)).reverse()
+    for (const [i, key] of keys.entries()) {
+      const hit = ready.find((e) => e.key === key) ?? (i > 0 ? ready.find((e) => e.key.startsWith(key)) : undefined)
+      if (hit) return hit
+    }
+    return undefined
+  }
+
+  /** Keys the service no longer serves, as after eviction. */
+  readonly evicted = new Set<string>()
+
+  /** Adds a committed entry as if some run had saved it. */
+  plant(key: string, version: string, archive: Buffer): void {
+    this.entries.push({ key, version, chunks: [], archive })
+  }
+
+  /** When set, requests whose path matches are never answered (a hung service). */
+  hang: RegExp | null = null
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const body: Buffer[] = []
     for await (const chunk of req) body.push(chunk as Buffer)
     const data = Buffer.concat(body)
     const u = new URL(req.url ?? '/', this.url)
     this.log.push(`${req.method} ${u.pathname}`)
+    if (this.hang?.test(`${req.method} ${u.pathname}`)) return
     const json = (status: number, value?: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' })
       res.end(value === undefined ? '' : JSON.stringify(value))
     }
     const api = '/_apis/artifactcache/'
     if (req.method === 'GET' && u.pathname === `${api}cache`) {
-      const keys = (u.searchParams.get('keys') ?? '').split(',')
-      const hit = this.entries.find((e) => e.archive && keys.includes(e.key) && e.version === u.searchParams.get('version'))
+      const hit = this.lookup((u.searchParams.get('keys') ?? '').split(','), u.searchParams.get('version') ?? '')
       return hit ? json(200, { cacheKey: hit.key, archiveLocation: `${this.url}archives/${this.entries.indexOf(hit)}` }) : json(204)
     }
     if (req.method === 'POST' && u.pathname === `${api}caches`) {

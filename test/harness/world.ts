@@ -3,12 +3,12 @@
 import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { FixtureServer } from './fixture-server'
+import { IndexServer } from './index-server'
 import { ROOT, runAction, tempDir, type RunOptions, type RunResult } from './action'
 import { sha256 } from './dists'
 import { PYTHON, SETUP_HINT } from './python'
 import { zip } from './zip'
-import { currentPlatform, uvTarget } from '../../src/platform'
+import { currentPlatform, uvTarget } from '../../src/core/platform'
 
 export interface UvRelease {
   version: string
@@ -69,7 +69,7 @@ export function uvRelease(): UvRelease {
 }
 
 export class World {
-  readonly server = new FixtureServer()
+  readonly server = new IndexServer()
   readonly toolCache = tempDir('cs-toolcache-')
   uv!: UvRelease
 
@@ -87,7 +87,7 @@ export class World {
    * Serves `archive` as uv's release asset under `<prefix>/<version>/`, with its checksum
    * (`checksum: null` serves none), so each test can have its own, possibly broken, mirror.
    */
-  serveUv(server: FixtureServer, archive: Buffer, opts: { checksum?: string | null; prefix?: string; version?: string } = {}): string {
+  serveUv(server: IndexServer, archive: Buffer, opts: { checksum?: string | null; prefix?: string; version?: string } = {}): string {
     const prefix = opts.prefix ?? '/uv'
     const base = `${prefix}/${opts.version ?? this.uv.version}/${this.uv.asset}`
     server.addStatic(base, archive, 'application/gzip')

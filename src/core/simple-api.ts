@@ -1,0 +1,185 @@
+// Parsers for the two forms of the simple repository API: PEP 691 JSON and PEP 503 HTML.
+// Both are pure: a body in, a typed page or a typed IndexFormatError out, never anything else.
+import { normalizeName } from './names'
+
+export interface IndexFile {
+  filename: string
+  /** Absolute URL, resolved against the page's own URL. */
+  url: string
+  sha256?: string
+  /** PEP 592: false, or the reason given (may be empty). */
+  yanked: false | string
+  requiresPython?: string
+  /** PEP 700, JSON only. */
+  uploadTime?: Date
+  /** The version spelled in the filename; null when the filename has none we can read. */
+  version: string | null
+  /** PEP 740: absolute URL of the file's provenance object; absent when the index publishes none. */
+  provenanceUrl?: string
+}
+
+export interface ProjectPage {
+  name: string
+  files: IndexFile[]
+}
+
+export class IndexFormatError extends Error {
+  override name = 'IndexFormatError'
+}
+
+// Filenames end up as paths in wheels-dir: accept only the characters distribution filenames use.
+const SAFE_FILENAME = /^[A-Za-z0-9][A-Za-z0-9._+!-]*$/
+const SDIST_EXTENSIONS = ['.tar.gz', '.zip', '.tar.bz2', '.tar.xz', '.tgz', '.tar']
+
+/** The version in a wheel or sdist filename of `project`, or null. */
+export function versionFromFilename(filename: string, project: string): string | null {
+  return fileVersion(filename, normalizeName(project))
+}
+
+/** As versionFromFilename, with the project name already normalised (pages have thousands of files). */
+function fileVersion(filename: string, want: string): string | null {
+  if (!SAFE_FILENAME.test(filename) || filename.includes('..')) return null
+  if (filename.endsWith('.whl')) {
+    const parts = filename.slice(0, -4).split('-')
+    if (parts.length !== 5 && parts.length !== 6) return null
+    return normalizeName(parts[0]!) === want ? parts[1]! : null
+  }
+  const ext = SDIST_EXTENSIONS.find((e) => filename.toLowerCase().endsWith(e))
+  if (!ext) return null
+  const stem = filename.slice(0, -ext.length)
+  // sdist names may contain '-' in the project part (old `llama-stack-0.1.0.tar.gz`).
+  for (let i = stem.indexOf('-'); i > 0; i = stem.indexOf('-', i + 1)) {
+    if (normalizeName(stem.slice(0, i)) === want) return stem.slice(i + 1) || null
+  }
+  return null
+}
+
+function resolveUrl(href: string, base: string): string | null {
+  try {
+    const u = new URL(href, base)
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.toString() : null
+  } catch {
+    return null
+  }
+}
+
+function sha256FromFragment(url: string): { url: string; sha256?: string } {
+  const hash = url.indexOf('#')
+  if (hash < 0) return { url }
+  const m = /(?:^|&)sha256=([0-9a-fA-F]{64})(?:&|$)/.exec(url.slice(hash + 1))
+  return { url: url.slice(0, hash), sha256: m?.[1]?.toLowerCase() }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** PEP 691 JSON. */
+export function parseJsonPage(body: string, pageUrl: string, project: string): ProjectPage {
+  let data: unknown
+  try {
+    data = JSON.parse(body)
+  } catch (e) {
+    throw new IndexFormatError(`the index answered with malformed JSON (${(e as Error).message.slice(0, 120)})`)
+  }
+  if (!isObject(data) || !Array.isArray(data.files)) {
+    throw new IndexFormatError('the index answered JSON without a "files" list, which is not the PEP 691 simple API')
+  }
+  const files: IndexFile[] = []
+  const want = normalizeName(project)
+  for (const f of data.files) {
+    if (!isObject(f) || typeof f.filename !== 'string' || typeof f.url !== 'string') continue
+    const abs = resolveUrl(f.url, pageUrl)
+    if (!abs) continue
+    const fromFragment = sha256FromFragment(abs)
+    const hashes = isObject(f.hashes) ? f.hashes : {}
+    const sha = typeof hashes.sha256 === 'string' && /^[0-9a-fA-F]{64}$/.test(hashes.sha256) ? hashes.sha256.toLowerCase() : fromFragment.sha256
+    const yanked = f.yanked === true ? '' : typeof f.yanked === 'string' ? f.yanked : false
+    const uploaded = typeof f['upload-time'] === 'string' ? new Date(f['upload-time']) : undefined
+    files.push({
+      filename: f.filename,
+      url: fromFragment.url,
+      sha256: sha,
+      yanked,
+      requiresPython: typeof f['requires-python'] === 'string' ? f['requires-python'] : undefined,
+      uploadTime: uploaded && !Number.isNaN(uploaded.getTime()) ? uploaded : undefined,
+      version: fileVersion(f.filename, want),
+      provenanceUrl: typeof f.provenance === 'string' ? (resolveUrl(f.provenance, pageUrl) ?? undefined) : undefined,
+    })
+  }
+  return { name: typeof data.name === 'string' ? data.name : project, files }
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", '#39': "'" }
+function unescapeHtml(s: string): string {
+  return s.replace(/&(#x[0-9a-fA-F]+|#\d+|[a-zA-Z]+);/g, (all, e: string) => {
+    if (e[0] === '#') {
+      const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10)
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : all
+    }
+    return ENTITIES[e.toLowerCase()] ?? all
+  })
+}
+
+function attributes(tag: string): Map<string, string | true> {
+  const attrs = new Map<string, string | true>()
+  const re = /([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g
+  for (const m of tag.matchAll(re)) {
+    const value = m[2] ?? m[3] ?? m[4]
+    attrs.set(m[1]!.toLowerCase(), value === undefined ? true : unescapeHtml(value))
+  }
+  return attrs
+}
+
+/** The file name at the end of a URL; a malformed %-escape is kept as it is. */
+function lastPathSegment(url: string): string {
+  const raw = new URL(url).pathname.split('/').pop() ?? ''
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    return raw
+  }
+}
+
+/** PEP 503 HTML: one anchor per file. */
+export function parseHtmlPage(body: string, pageUrl: string, project: string): ProjectPage {
+  const files: IndexFile[] = []
+  const want = normalizeName(project)
+  // A <base href> changes what relative links resolve against.
+  const baseTag = /<base\s([^>]*)>/i.exec(body)
+  const baseHref = baseTag ? attributes(baseTag[1]!).get('href') : undefined
+  const base = (typeof baseHref === 'string' && resolveUrl(baseHref, pageUrl)) || pageUrl
+  for (const m of body.matchAll(/<a\s([^>]*)>([\s\S]*?)<\/a\s*>/gi)) {
+    const attrs = attributes(m[1]!)
+    const href = attrs.get('href')
+    if (typeof href !== 'string') continue
+    const abs = resolveUrl(href, base)
+    if (!abs) continue
+    const { url, sha256 } = sha256FromFragment(abs)
+    const text = unescapeHtml(m[2]!.replace(/<[^>]*>/g, '')).trim()
+    const filename = text || lastPathSegment(url)
+    const y = attrs.get('data-yanked')
+    const rp = attrs.get('data-requires-python')
+    const prov = attrs.get('data-provenance')
+    files.push({
+      filename,
+      url,
+      sha256,
+      yanked: y === undefined ? false : y === true ? '' : y,
+      requiresPython: typeof rp === 'string' ? rp : undefined,
+      version: fileVersion(filename, want),
+      provenanceUrl: typeof prov === 'string' ? (resolveUrl(prov, base) ?? undefined) : undefined,
+    })
+  }
+  if (files.length === 0 && !/<html|<!doctype|<body|<a\s/i.test(body)) {
+    throw new IndexFormatError('the index answered with something that is neither PEP 691 JSON nor PEP 503 HTML')
+  }
+  return { name: project, files }
+}
+
+export const SIMPLE_ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01'
+
+/** Picks the parser by Content-Type, as PEP 691 says clients should. */
+export function parsePage(body: string, contentType: string, pageUrl: string, project: string): ProjectPage {
+  const ct = contentType.toLowerCase()
+  if (ct.includes('json')) return parseJsonPage(body, pageUrl, project)
+  return parseHtmlPage(body, pageUrl, project)
+}

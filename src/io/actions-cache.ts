@@ -1,0 +1,46 @@
+// The one adapter to the Actions cache, shared by every stage that keeps something across runs.
+import * as core from '@actions/core'
+
+type CacheModule = typeof import('@actions/cache')
+
+let noticeShown = false
+/**
+ * The Actions cache client, or null where the service is not there (outside GitHub). It is
+ * loaded only when a runner offers the service: it is most of the bundle's size, and most runs
+ * never need it.
+ */
+export async function cacheClient(): Promise<CacheModule | null> {
+  const offered = Boolean(process.env.ACTIONS_CACHE_URL || process.env.ACTIONS_RESULTS_URL)
+  const cache = offered ? await import('@actions/cache') : null
+  if (cache?.isFeatureAvailable()) return cache
+  if (!noticeShown) core.info('The Actions cache service is not available here (not on a GitHub runner); nothing is kept across runs.')
+  noticeShown = true
+  return null
+}
+
+/** Restores `paths` under `key` (or a `restoreKeys` prefix); the key that matched, or undefined. Failures are warnings. */
+export async function restore(what: string, paths: string[], key: string, restoreKeys: string[] = []): Promise<string | undefined> {
+  const cache = await cacheClient()
+  if (!cache) return undefined
+  try {
+    core.debug(`Cache restore for ${what}: key ${key}, restore keys ${restoreKeys.join(', ') || 'none'}`)
+    return await cache.restoreCache(paths, key, restoreKeys)
+  } catch (e) {
+    core.warning(`Restoring ${what} from the Actions cache failed (${(e as Error).message}); going on without it.`)
+    return undefined
+  }
+}
+
+/** Saves `paths` under `key`; a failure is a warning, never the run's verdict. */
+export async function save(what: string, paths: string[], key: string): Promise<boolean> {
+  const cache = await cacheClient()
+  if (!cache) return false
+  try {
+    core.debug(`Cache save for ${what}: key ${key}`)
+    // The client reports its own failures as warnings and returns -1.
+    return (await cache.saveCache(paths, key)) !== -1
+  } catch (e) {
+    core.warning(`Saving ${what} to the Actions cache failed (${(e as Error).message}); the next run starts without it.`)
+    return false
+  }
+}
