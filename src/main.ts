@@ -88,7 +88,9 @@ async function pipeline(inputs: Inputs, state: RunState, memory: Memory | null):
   // Record costs money (real provider calls): never for a version that could not be installed,
   // nor where a fork's pull request has no secrets to record with.
   const wantsRecord = state.replay.result !== 'success' && !tested.notInstallable && Boolean(inputs.recordCommand)
-  const recordSkipped = wantsRecord && !inputs.recordOnFork && runIsForkPullRequest() ? 'record skipped: pull request from a fork has no secrets' : ''
+  const fork = wantsRecord && !inputs.recordOnFork && runIsForkPullRequest()
+  if (wantsRecord) core.debug(`record wanted; event ${process.env.GITHUB_EVENT_NAME || '(none)'}, from a fork: ${fork}, record-on-fork: ${inputs.recordOnFork}`)
+  const recordSkipped = fork ? 'record skipped: pull request from a fork has no secrets' : ''
   if (recordSkipped) core.info(`${recordSkipped} (set record-on-fork: true to record anyway)`)
   if (wantsRecord && !recordSkipped) {
     const fixtures = inputs.fixturesPath ? path.resolve(inputs.workingDirectory, inputs.fixturesPath) : ''

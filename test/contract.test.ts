@@ -67,7 +67,8 @@ function additions(where: string): string[] {
   return part
     .split('\n')
     .filter((l) => l.startsWith(`| ${where} |`))
-    .flatMap((l) => [...l.split('|')[2]!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!))
+    // Parentheses hold values and cross-references (`provenance` (`verified`, ...)), not names.
+    .flatMap((l) => [...l.split('|')[2]!.replace(/\([^)]*\)/g, '').matchAll(/`([^`]+)`/g)].map((m) => m[1]!))
 }
 
 test('action.yml declares every input of the contract with its default', () => {

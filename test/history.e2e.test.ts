@@ -221,6 +221,15 @@ describe('when the memory is missing, foreign, broken or not to be written', () 
     assert.equal(path.basename(r.outputs['result-file']!), `compat-sentinel-result-${PKG}-dev.json`, 'the default leg names the file')
   })
 
+  test('a bad notify-on or history is an error naming the input', async () => {
+    const notifyOn = await nightly(machine(), { package: PKG, channel: 'dev', 'notify-on': 'sometimes' })
+    assert.equal(notifyOn.outputs.outcome, 'error')
+    assert.match(notifyOn.outputs.summary!, /Input 'notify-on' has the value 'sometimes', which is not accepted: use one of 'change', 'failure', 'always'/)
+    assert.equal(notifyOn.outputs.notify, 'true', 'a run that could not test is news')
+    const history = await nightly(machine(), { package: PKG, channel: 'dev', history: 'maybe' })
+    assert.match(history.outputs.summary!, /Input 'history' has the value 'maybe', which is not accepted: use 'true' or 'false'/)
+  })
+
   /** Replaces the newest history entry of the leg with an archive of `content`, as a run with other code might have saved. */
   function plantHistory(m: ReturnType<typeof machine>, content: string | Buffer): void {
     const saved = cache.entries.filter((e) => e.archive && e.key.startsWith('compat-sentinel-history-v1-')).at(-1)!

@@ -197,6 +197,8 @@ describe('result files of either schema', () => {
     assert.equal(quiet.slack.changed_legs, '')
     assert.equal(quiet.slack.dev_failing_since, '2026-04-02 (0.1.dev2)')
     assert.equal(quiet.slack.stable_previous_status, 'compatible')
+    const legMissing = combine([quietStable], quietStable.run, { count: 2 })
+    assert.equal(legMissing.notify, true, 'a leg that never reported is news, however quiet the others')
 
     const c = combine([quietStable, changedDev], quietStable.run)
     assert.equal(c.notify, true)

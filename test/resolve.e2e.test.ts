@@ -128,11 +128,12 @@ describe('explicit and pinned versions', () => {
     assert.equal(r.outputs.version, '0.10.0')
   })
 
-  test('a stale release gets a warning annotation (stale-after-days)', async () => {
+  test('a stale release gets a warning annotation', async () => {
+    // Stable releases are stale after 180 days by default (stale-after-days); 45 is set here.
     world.server.add('stale-pkg', { ...wheel('stale-pkg', '1.0.0'), uploadTime: days(45) })
     const r = await world.run({ package: 'stale-pkg', 'replay-command': 'true', 'stale-after-days': '30' })
     assert.equal(r.outputs.outcome, 'compatible')
-    assert.match(r.stdout, /::warning::stale-pkg 1\.0\.0.* was uploaded 4[45] days ago/)
+    assert.match(r.stdout, /::warning::stale-pkg 1\.0\.0, the newest stable release on the index, was uploaded 4[45] days ago/)
   })
 })
 

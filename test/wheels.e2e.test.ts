@@ -58,7 +58,7 @@ describe('the proof: a dev build from another index installs through UV_FIND_LIN
     assert.equal((r.stdout.match(/Actions cache service is not available/g) ?? []).length, 1, 'said once')
   })
 
-  test('without prefetching the same command fails: uv cannot see the dev index (not-installable, not incompatible)', async () => {
+  test('without prefetching the same command cannot install: uv cannot see the dev index', async () => {
     const out = path.join(tempDir(), 'out.txt')
     const r = await world.run(
       { package: PKG, channel: 'dev', 'companion-packages': API, 'index-url': devIndex.indexUrl, 'prefetch-wheels': 'false', 'replay-command': importAndPrint(out) },

@@ -111,7 +111,8 @@ export function combine(legs: ResultFile[], run: ResultFile['run'], expected: Ex
   })
   let table = legTable(legs)
   if (missing) table += `\n${EMOJI.error} **Missing:** ${cell(missing)}\n`
-  return { overall, lines, slack: slackSafe(slack), table, missing, notify: legs.some((l) => l.history.notify) }
+  // A leg that never reported is news too.
+  return { overall, lines, slack: slackSafe(slack), table, missing, notify: Boolean(missing) || legs.some((l) => l.history.notify) }
 }
 
 /** One row per leg, worst first when they do not all fit: the table stays well under GitHub's 1 MiB. */
