@@ -21,10 +21,10 @@ after(() => world.close())
 
 /** The message of the `::error title=...::` line the runner turns into an annotation, unescaped as the runner does. */
 function errorAnnotation(stdout: string, title: string): string {
-  const unescape = (s: string) => s.replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%25/g, '%')
-  const line = stdout.split('\n').find((l) => l.startsWith('::error title=') && unescape(l.slice(0, l.indexOf('::', 2))) === `::error title=${title}`)
+  const unescapeCommand = (s: string) => s.replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%25/g, '%')
+  const line = stdout.split('\n').find((l) => l.startsWith('::error title=') && unescapeCommand(l.slice(0, l.indexOf('::', 2))) === `::error title=${title}`)
   assert.ok(line, `no '${title}' annotation in:\n${stdout}`)
-  return unescape(line.slice(line.indexOf('::', 2) + 2))
+  return unescapeCommand(line.slice(line.indexOf('::', 2) + 2))
 }
 
 /** A stack frame in a src/*.ts file (mapped from dist/ by the source map), as `at name (src/x.ts:1:2)`. */
