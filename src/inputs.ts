@@ -10,6 +10,7 @@ import type { ExpectedLegs } from './core/combine'
 import { NOTIFY_ON, type NotifyOn } from './core/history'
 import { redactUrl } from './io/secrets'
 import { workspace } from './io/runner'
+import { registerUrlCredentials } from './io/url-credentials'
 import { parseExpectedPublisher, type ExpectedPublisher } from './core/provenance'
 import { DEFAULT_TITLE_TEMPLATE, TITLE_PLACEHOLDERS, unknownPlaceholders } from './core/tracking-issue'
 
@@ -49,6 +50,8 @@ export interface Inputs {
   prefetchWheels: PrefetchMode
   wheelsDir: string
   cacheWheels: boolean
+  /** `max-download-mb` in bytes: the bound of a download whose size the index does not declare. */
+  maxDownloadBytes: number
   cacheUv: boolean
   /** Patterns relative to `workingDirectory`, hashed into uv's cache key. */
   cacheDependencyGlob: string[]
@@ -316,6 +319,7 @@ function readInputs(): Inputs {
   httpUrl('uv-download-url', uvDownloadUrl)
   const uvIndexUrl = read('uv-index-url', 'https://pypi.org/simple/')
   httpUrl('uv-index-url', uvIndexUrl)
+  for (const url of [indexUrl, uvDownloadUrl, uvIndexUrl]) registerUrlCredentials(url)
 
   const pinnedFile = read('pinned-file')
   const pinnedPattern = pattern(read('pinned-pattern'))
@@ -382,8 +386,9 @@ function readInputs(): Inputs {
     uvDownloadUrl,
     uvIndexUrl,
     prefetchWheels: oneOf('prefetch-wheels', read('prefetch-wheels', 'auto').toLowerCase(), ['auto', 'true', 'false'] as const),
-    wheelsDir: read('wheels-dir'),
+    wheelsDir: wheelsDir(read('wheels-dir')),
     cacheWheels: bool('cache-wheels', read('cache-wheels', 'true')),
+    maxDownloadBytes: megabytes('max-download-mb', read('max-download-mb', '2048')),
     cacheUv: bool('cache-uv', read('cache-uv', 'true')),
     cacheDependencyGlob: dependencyGlob(read('cache-dependency-glob', DEPENDENCY_GLOB_DEFAULT)),
     pruneUvCache: bool('prune-uv-cache', read('prune-uv-cache', 'false')),
@@ -430,6 +435,19 @@ function httpUrl(name: string, value: string): void {
   } catch {
     ok = false
   }
-  if (!ok) throw bad(name, redactUrl(value), 'use an http:// or https:// URL')
+  // A URL that does not parse may still hold a password (with a raw '/' in it): never echo it then.
+  const shown = value.includes('@') ? '(hidden: it holds an @, so perhaps credentials)' : redactUrl(value)
+  if (!ok) throw bad(name, shown, 'use an http:// or https:// URL (characters such as / ? # @ in a password must be %-encoded)')
+}
+
+/** `wheels-dir`: a comma would split it in two in UV_FIND_LINKS, which is comma-separated. */
+function wheelsDir(value: string): string {
+  if (value.includes(',')) throw bad('wheels-dir', value, "use a folder path without ',' (UV_FIND_LINKS is a comma-separated list, so uv would read two folders)")
+  return value
+}
+
+function megabytes(name: string, value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw bad(name, value, 'use a whole number of megabytes (MiB), 1 or more, e.g. 2048')
+  return Number(value) * 2 ** 20
 }
 

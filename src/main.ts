@@ -1,28 +1,27 @@
 // compat-sentinel, read top to bottom:
-// inputs → resolve → verify provenance → install uv → prefetch → replay (→ record) → classify → publish.
+// inputs → restore history → resolve → verify provenance → install uv → restore uv's cache →
+// prefetch, install, replay (→ record) → classify → first bad build → save uv's cache →
+// publish → save history.
 import * as core from '@actions/core'
 import * as fs from 'node:fs/promises'
-import * as path from 'node:path'
 import { loadInputs, type Inputs } from './inputs'
 import { effectiveChannel, isPinned, readPinned, resolveVersion } from './stages/resolve'
 import { installUv } from './stages/uv'
 import { restoreUvCache, saveUvCache } from './stages/uv-cache'
 import { stopCurrentPhase } from './stages/phases'
-import { diffSnapshots, snapshot } from './stages/fixtures'
-import { describeRecordings, keepRecordings } from './stages/recordings'
-import { patchNoteForReason } from './core/recordings/compare'
-import { runCommand, testVersion } from './stages/test-version'
-import { fixturesPatchPath, publish } from './stages/publish'
+import { record } from './stages/record'
+import { patchNoteForReason } from './core/recordings/types'
+import { testVersion } from './stages/test-version'
+import { publish } from './stages/publish'
 import { cacheCallPending, rememberRun, restoreHistory, saveHistory, testedBuild, type Memory } from './stages/history'
 import { bisect, lastGoodOf, whyNotBisect } from './stages/bisect'
-import { stage } from './stages/stage'
-import { verifyProvenance } from './stages/provenance'
-import { shouldRecommendPublisher } from './core/provenance'
+import { currentStage, stage } from './stages/stage'
+import { requirePublisher } from './stages/provenance'
 import { classify } from './core/classify'
 import { newRunState, type RunState } from './core/result-file'
 import { normalizeName } from './core/names'
 import { UserError } from './core/vocabulary'
-import { NetworkError } from './io/http'
+import { RequestError } from './io/http'
 import { maskNamedVariables, registerSecrets } from './io/secrets'
 import { checkRunnerFolders } from './io/runner'
 import { runIsForkPullRequest } from './io/event'
@@ -31,14 +30,14 @@ import { mapStack } from './io/source-map'
 /** The one message a user reads when the run could not test. */
 export function userMessage(e: unknown): string {
   if (e instanceof UserError) return e.message
-  if (e instanceof NetworkError) return `${e.message}. Check the URL, the network, or try again later.`
+  if (e instanceof RequestError) return `${e.url}: ${e.message}. Check the URL, the network, or try again later.`
   const err = e instanceof Error ? e : new Error(String(e))
   return `unexpected internal error: ${err.message}. Please report it with this log.`
 }
 
 /** userMessage(e), and for a bug its stack in the log, with src/ file names (io/source-map.ts). */
 function failureMessage(e: unknown): string {
-  if (!(e instanceof UserError) && !(e instanceof NetworkError)) core.error(e instanceof Error && e.stack ? mapStack(e.stack) : String(e), { title: 'compat-sentinel: unexpected internal error' })
+  if (!(e instanceof UserError) && !(e instanceof RequestError)) core.error(e instanceof Error && e.stack ? mapStack(e.stack) : String(e), { title: 'compat-sentinel: unexpected internal error' })
   return userMessage(e)
 }
 
@@ -62,23 +61,13 @@ async function pipeline(inputs: Inputs, state: RunState, memory: Memory | null):
   state.version = resolution.version
   state.build = testedBuild(resolution)
   state.isPinned = isPinned(state.version, state.pinnedVersion)
+  state.notes.push(...resolution.warnings)
 
   // Before uv, the wheels folder (exported to later steps) or any command sees the files.
-  if (inputs.expectedPublisher) {
-    state.provenance = await stage('Verify provenance', () => verifyProvenance(inputs, resolution)).catch((e: unknown) => {
-      // Could not check at all (e.g. Sigstore's trust root unreachable): nothing verified.
-      state.provenance = { status: 'absent', publisher: '', detail: userMessage(e) }
-      throw e
-    })
-    if (state.provenance.status !== 'verified') throw new UserError(state.provenance.detail)
-  } else if (shouldRecommendPublisher(state.channel, resolution.indexUrl)) {
-    core.notice("This dev/pre build comes from TestPyPI, where anyone can register a project name its maintainers never claimed. Set 'expected-publisher' (e.g. github:owner/repo) so only builds attested by the upstream's own workflow are tested.")
-  }
+  await stage('Verify provenance', () => requirePublisher(inputs, resolution, state))
 
   state.uv = await stage('Install uv', () => installUv(inputs))
   state.uvCache = await stage("Restore uv's cache", () => restoreUvCache(inputs, state.leg, state.version))
-
-  state.notes.push(...resolution.warnings)
 
   const tested = await testVersion(inputs, resolution, state, (wheels) => (state.wheels = wheels))
   state.install = tested.install
@@ -92,17 +81,7 @@ async function pipeline(inputs: Inputs, state: RunState, memory: Memory | null):
   if (wantsRecord) core.debug(`record wanted; event ${process.env.GITHUB_EVENT_NAME || '(none)'}, from a fork: ${fork}, record-on-fork: ${inputs.recordOnFork}`)
   const recordSkipped = fork ? 'record skipped: pull request from a fork has no secrets' : ''
   if (recordSkipped) core.info(`${recordSkipped} (set record-on-fork: true to record anyway)`)
-  if (wantsRecord && !recordSkipped) {
-    const fixtures = inputs.fixturesPath ? path.resolve(inputs.workingDirectory, inputs.fixturesPath) : ''
-    const before = fixtures ? await snapshot(fixtures) : new Map()
-    const kept = fixtures ? await keepRecordings(fixtures, inputs.workingDirectory) : null
-    state.record = await runCommand(inputs, state, 'record')
-    if (fixtures) {
-      const after = await snapshot(fixtures)
-      state.fixturesChanged = diffSnapshots(before, after, inputs.fixturesPath)
-      Object.assign(state, await stage('What changed in the recordings', () => describeRecordings(kept, before, after, inputs.fixturesPath, fixturesPatchPath(state))))
-    }
-  }
+  if (wantsRecord && !recordSkipped) await record(inputs, state)
 
   const verdict = classify(
     state.replay,
@@ -132,11 +111,13 @@ export async function run(): Promise<void> {
   // Without valid inputs the leg's identity is not known for sure: its history is left alone.
   const memory = loaded.ok ? await stage('Restore history', () => restoreHistory(loaded.inputs)) : null
   let finished: Promise<void> | undefined
+  let published = false
   // The result is published first: saving the history must never stand in its way.
   const finish = () =>
     (finished ??= (async () => {
       rememberRun(state, memory, loaded.ok ? loaded.inputs.notifyOn : 'change')
       await publish(state, failOn)
+      published = true
       if (memory) await stage('Save history', () => saveHistory(memory, state))
     })())
   const fail = (reason: string) => {
@@ -156,6 +137,16 @@ export async function run(): Promise<void> {
   // Whatever escapes still ends in a report, never in a bare stack trace.
   process.on('uncaughtException', (e) => abort(failureMessage(e)))
   process.on('unhandledRejection', (e) => abort(failureMessage(e)))
+  // Work left waiting on an event that already fired (or any forgotten promise) drains the event
+  // loop, and Node would exit 0 with nothing written: publish an error instead, and fail.
+  process.once('beforeExit', () => {
+    if (published) return
+    const where = currentStage() ? `'${currentStage()}' was` : 'the action was'
+    abort(`the run ended before it finished: ${where} left waiting for something that can no longer happen. Please report it with this log.`)
+  })
+  process.on('exit', () => {
+    if (!published) process.exitCode = 1
+  })
 
   try {
     if (!loaded.ok) throw loaded.error

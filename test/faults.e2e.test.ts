@@ -8,7 +8,9 @@ import assert from 'node:assert/strict'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { World } from './harness/world'
-import { IndexServer } from './harness/index-server'
+import { execFileSync } from 'node:child_process'
+import { IndexServer, type HostedFile, type IndexServerOptions } from './harness/index-server'
+import { CacheServer } from './harness/cache-server'
 import { sha256, wheel } from './harness/dists'
 import { MAIN_OUTPUTS, tempDir, type RunOptions, type RunResult } from './harness/action'
 import { closedPort, running, shownText } from './harness/assertions'
@@ -33,10 +35,17 @@ after(async () => {
   for (const s of extra) await s.close()
 })
 
+interface Arranged {
+  inputs?: Record<string, string>
+  opts?: RunOptions
+  /** Values that must appear in no file the action writes, no output and no log line. */
+  secrets?: string[]
+}
+
 interface Row {
   name: string
   /** Sets up the fault; returns inputs, run options and whatever the row needs later. */
-  arrange: (ctx: { pidFile: string; workspace: string }) => Promise<{ inputs?: Record<string, string>; opts?: RunOptions }> | { inputs?: Record<string, string>; opts?: RunOptions }
+  arrange: (ctx: { pidFile: string; workspace: string }) => Promise<Arranged> | Arranged
   outcome: string
   message: RegExp
   /** Extra checks for the row. */
@@ -52,13 +61,14 @@ const rows: Row[] = [
     name: 'index refused',
     arrange: async () => ({ inputs: { 'index-url': `http://127.0.0.1:${await closedPort()}/simple/` } }),
     outcome: 'error',
-    message: /could not reach http:\/\/127\.0\.0\.1:\d+\/simple\/demo-upstream\/: connection refused \(4 attempts\)\. Check the URL/,
+    message: /could not reach http:\/\/127\.0\.0\.1:\d+\/simple\/demo-upstream\/: connection refused \(4 attempts\)\. Check 'index-url', the network/,
   },
   {
     name: 'unresolvable host name',
     arrange: () => ({ inputs: { 'index-url': 'http://pypi.invalid/simple/' } }),
     outcome: 'error',
-    message: /could not reach http:\/\/pypi\.invalid\/simple\/demo-upstream\/: host name not found/,
+    // An unknown host fails at once; only a resolver that cannot answer (EAI_AGAIN) is worth retrying.
+    message: /could not reach http:\/\/pypi\.invalid\/simple\/demo-upstream\/: host name not found (\(1 attempt\)|\(temporary DNS failure\) \(4 attempts\))/,
   },
   {
     name: 'index hangs: per-request timeout',
@@ -67,7 +77,7 @@ const rows: Row[] = [
       return { opts: { env: { COMPAT_SENTINEL_HTTP_TIMEOUT_MS: '300' } } }
     },
     outcome: 'error',
-    message: /could not reach .*\/simple\/demo-upstream\/: timed out after 0\.3 s \(4 attempts\)/,
+    message: /could not reach .*\/simple\/demo-upstream\/: timed out after 0\.3 s without data \(4 attempts\)/,
   },
   ...[500, 502, 503].map(
     (status): Row => ({
@@ -116,7 +126,7 @@ const rows: Row[] = [
       return {}
     },
     outcome: 'error',
-    message: /sent more than 64 MiB; that is not an index page/,
+    message: /The index page http:\/\/127\.0\.0\.1:\d+\/simple\/demo-upstream\/ sent more than 64 MiB, far more than one project's page/,
   },
   {
     name: 'redirect loop',
@@ -144,7 +154,8 @@ const rows: Row[] = [
       assert.match(first.authorization ?? '', /^Basic /, 'the index itself got the credentials')
       const elsewhere = other.requests.filter((q) => q.path === `/simple/${PKG}/`).at(-1)!
       assert.equal(elsewhere.authorization, undefined, 'another host never sees them')
-      assert.ok(!r.stdout.includes('index-password-123'), 'the password is never printed')
+      assert.ok(!withoutMaskCommands(r.stdout).includes('index-password-123'), 'the password is never printed')
+      assert.match(r.stdout, /::add-mask::index-password-123/, 'it is registered as a secret')
     },
   },
   {
@@ -377,6 +388,304 @@ const rows: Row[] = [
   },
 ]
 
+/** A row's own index server, closed with the rest. */
+async function ownServer(options: IndexServerOptions = {}, ...files: HostedFile[]): Promise<IndexServer> {
+  const s = new IndexServer(options)
+  extra.push(s)
+  s.add(PKG, ...files)
+  return s.start()
+}
+
+/** A key and a self-signed certificate for 127.0.0.1, made now (nothing generated is kept). */
+function selfSigned(): { key: string; cert: string } {
+  const dir = tempDir('cs-tls-')
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' })
+  return { key: fs.readFileSync(path.join(dir, 'key.pem'), 'utf8'), cert: fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8') }
+}
+
+/** Adds a file the run never verified to a saved Actions-cache entry, as a poisoned entry would hold. */
+function addMemberToCacheEntry(archive: Buffer, workspace: string, name: string): Buffer {
+  const dir = tempDir('cs-cache-entry-')
+  const zstd = archive.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))
+  const packed = path.join(dir, 'entry')
+  const plain = path.join(dir, 'entry.tar')
+  fs.writeFileSync(packed, archive)
+  execFileSync(zstd ? 'zstd' : 'gzip', zstd ? ['-q', '-d', '--long=30', packed, '-o', plain] : ['-d', '-c', packed], zstd ? {} : { stdio: ['ignore', fs.openSync(plain, 'w'), 'inherit'] })
+  // Members are stored relative to the workspace, as @actions/cache writes them.
+  const wheelMember = execFileSync('tar', ['-tf', plain], { encoding: 'utf8' }).split('\n').find((m) => m.endsWith('.whl'))!
+  const member = path.join(path.dirname(wheelMember), name)
+  const onDisk = path.resolve(workspace, member)
+  fs.mkdirSync(path.dirname(onDisk), { recursive: true })
+  fs.writeFileSync(onDisk, 'not verified by anyone')
+  execFileSync('tar', ['-rf', plain, '-P', '-C', workspace, member])
+  fs.rmSync(path.dirname(onDisk), { recursive: true, force: true })
+  if (zstd) execFileSync('zstd', ['-q', '-f', '--long=30', plain, '-o', packed])
+  else fs.writeFileSync(packed, execFileSync('gzip', ['-c', plain]))
+  return fs.readFileSync(packed)
+}
+
+/** Cancels the run with SIGTERM as soon as a temp download appears in `dir`. */
+function cancelWhenPartialIn(dir: string): (pid: number) => void {
+  return (pid) => {
+    const poll = setInterval(() => {
+      if (fs.existsSync(dir) && fs.readdirSync(dir).some((f) => f.startsWith('.part-'))) {
+        clearInterval(poll)
+        process.kill(pid, 'SIGTERM')
+      }
+    }, 20)
+    setTimeout(() => clearInterval(poll), 60_000)
+  }
+}
+
+const V3 = '3.0.0'
+/** State a row's arrange leaves for its check. */
+let fileServer: IndexServer | undefined
+let downloadsBefore = 0
+const files = (p: string) => new RegExp(`^/files/${p}`)
+
+// Issue #14 (network and downloads) and #15 item 7: one row per hostile server or bad day.
+const netRows: Row[] = [
+  {
+    name: 'a write error mid-download (file-size limit, as a full disk)',
+    arrange: async () => {
+      const s = await ownServer({}, wheel(PKG, V3, { padding: 3 * 2 ** 20 }))
+      return {
+        inputs: { 'index-url': s.indexUrl, 'uv-version': 'system' },
+        // The real uv from PATH: nothing but the wheel is written before the limit bites.
+        opts: { fileSizeLimitKiB: 1024, env: { PATH: `${path.dirname(world.uv.binary)}:${process.env.PATH}` } },
+      }
+    },
+    outcome: 'error',
+    message: /^Writing demo_upstream-3\.0\.0-py3-none-any\.whl into .* failed: .*(EFBIG|too large).*Nothing was kept; free disk space on the runner/,
+  },
+  {
+    name: 'the run is left waiting on something that never happens: published anyway, exit 1',
+    arrange: () => {
+      // A filesystem call that never settles while nothing else keeps Node busy: the event
+      // loop drains, which used to end the step green with nothing written.
+      const preload = path.join(tempDir('cs-preload-'), 'never.mjs')
+      fs.writeFileSync(preload, "import fsp from 'node:fs/promises'\nfsp.statfs = () => new Promise(() => {})\n")
+      return { opts: { env: { NODE_OPTIONS: `--import=${preload}` } } }
+    },
+    outcome: 'error',
+    message: /^the run ended before it finished: 'Prefetch wheels' was left waiting for something that can no longer happen/,
+  },
+  {
+    name: 'a body longer than the size the index declares',
+    arrange: () => {
+      world.server.inject(index('/simple/'), { declaredSize: 100 }, 1)
+      return {}
+    },
+    outcome: 'error',
+    message: /^Downloading demo_upstream-2\.0\.0-py3-none-any\.whl failed: http:\/\/127\.0\.0\.1:\d+\/files\/demo_upstream-2\.0\.0-py3-none-any\.whl sent more than the 100 bytes the index declared for it/,
+  },
+  {
+    name: 'no size declared (HTML) and larger than max-download-mb',
+    arrange: async () => {
+      const s = await ownServer({}, wheel(PKG, V3, { padding: 2 * 2 ** 20 }))
+      s.mode = 'html'
+      return { inputs: { 'index-url': s.indexUrl, 'max-download-mb': '1' } }
+    },
+    outcome: 'error',
+    message: /^Downloading demo_upstream-3\.0\.0-py3-none-any\.whl failed: it is larger than 'max-download-mb' \(1 MB\)/,
+  },
+  {
+    name: 'a declared size the disk has no room for: refused before writing',
+    arrange: () => {
+      downloadsBefore = world.server.count(/^\/files\//)
+      world.server.inject(index('/simple/'), { declaredSize: 2 ** 50 }, 1)
+      return {}
+    },
+    outcome: 'error',
+    message: /^Writing demo_upstream-2\.0\.0-py3-none-any\.whl into .* failed: it is 1024 TiB, but only .* is free in /,
+    check: () => assert.equal(world.server.count(/^\/files\//), downloadsBefore, 'no download started'),
+  },
+  {
+    name: 'a bare token as the user part of index-url',
+    arrange: async () => ({ inputs: { 'index-url': `http://tok3n-s3cret-value@127.0.0.1:${await closedPort()}/simple/` }, secrets: ['tok3n-s3cret-value', 's3cret'] }),
+    outcome: 'error',
+    message: /could not reach http:\/\/\*\*\*@127\.0\.0\.1:\d+\/simple\/demo-upstream\/: connection refused/,
+    check: (r) => assert.match(r.stdout, /::add-mask::tok3n-s3cret-value/),
+  },
+  {
+    name: 'a password with a raw @ in index-url',
+    arrange: async () => ({ inputs: { 'index-url': `http://ci:p@ss-w0rd-x@127.0.0.1:${await closedPort()}/simple/` }, secrets: ['p@ss-w0rd-x', 'ss-w0rd-x', 'p%40ss'] }),
+    outcome: 'error',
+    message: /could not reach http:\/\/\*\*\*@127\.0\.0\.1:\d+\/simple\/demo-upstream\/: connection refused/,
+  },
+  {
+    name: 'a private index that wants Basic auth on pages and files',
+    arrange: async () => {
+      const s = await ownServer({ basicAuth: 'ci:files-too-secret' }, wheel(PKG, V3))
+      const u = new URL(s.indexUrl)
+      u.username = 'ci'
+      u.password = 'files-too-secret'
+      return { inputs: { 'index-url': u.toString() }, secrets: ['files-too-secret'] }
+    },
+    outcome: 'compatible',
+    message: /^replay passed$/,
+    check: (r) => {
+      assert.equal(r.outputs.version, V3)
+      assert.deepEqual(r.result.wheels.files, [`demo_upstream-${V3}-py3-none-any.whl`], 'the file came through with the credentials')
+    },
+  },
+  {
+    name: 'files on another origin never get the index credentials',
+    arrange: async () => {
+      const files = await ownServer({}, wheel(PKG, V3))
+      const s = await ownServer({ basicAuth: 'ci:not-for-others', filesBase: files.url.replace('127.0.0.1', 'localhost') }, wheel(PKG, V3))
+      const u = new URL(s.indexUrl)
+      u.username = 'ci'
+      u.password = 'not-for-others'
+      fileServer = files
+      return { inputs: { 'index-url': u.toString() }, secrets: ['not-for-others'] }
+    },
+    outcome: 'compatible',
+    message: /^replay passed$/,
+    check: () => {
+      const got = fileServer!.requests.filter((q) => q.path.startsWith('/files/'))
+      assert.ok(got.length > 0, 'the file was fetched from the other origin')
+      assert.ok(got.every((q) => q.authorization === undefined), 'without the index credentials')
+    },
+  },
+  {
+    name: 'a page that trickles: whole-request deadline',
+    arrange: () => {
+      world.server.inject(index('/simple/'), { trickleMs: 100 }, 4)
+      return { opts: { env: { COMPAT_SENTINEL_HTTP_DEADLINE_MS: '400' } } }
+    },
+    outcome: 'error',
+    message: /could not reach .*\/simple\/demo-upstream\/: no complete answer within 0\.4 s/,
+  },
+  {
+    name: 'a file that trickles: minimum transfer rate',
+    arrange: () => {
+      world.server.inject(files(''), { trickleMs: 100 }, 4)
+      return { opts: { env: { COMPAT_SENTINEL_HTTP_MIN_RATE_BPS: '1024', COMPAT_SENTINEL_HTTP_RATE_WINDOW_MS: '400' } } }
+    },
+    outcome: 'error',
+    message: /^Downloading demo_upstream-2\.0\.0-py3-none-any\.whl failed: could not reach .*: slower than 1 KiB\/s for 0\.4 s/,
+  },
+  ...[
+    ['150,000 unclosed <a> tags', '<html><body>' + '<a href="x">'.repeat(150_000)],
+    ['an anchor with 200,000 <', `<html><body><a href="../../files/demo_upstream-2.0.0-py3-none-any.whl">${'<'.repeat(200_000)}</a>`],
+  ].map(
+    ([what, body]): Row => ({
+      name: `a hostile HTML page (${what}) parses in linear time`,
+      arrange: () => {
+        world.server.inject(index('/simple/'), { body, contentType: 'text/html' }, 1)
+        return {}
+      },
+      outcome: 'error',
+      message: /^No stable release of demo-upstream/,
+    }),
+  ),
+  {
+    name: 'a cache entry with members the run did not ask for',
+    arrange: async ({ workspace }) => {
+      const cacheService = await new CacheServer().start()
+      after(() => cacheService.close())
+      const runnerTemp = tempDir('cs-temp-')
+      const opts = { workspace, runnerTemp, env: cacheService.env() }
+      const first = await world.run({ package: PKG, 'replay-command': 'true' }, opts)
+      assert.equal(first.outputs['wheels-cache-hit'], 'false', first.stdout)
+      const entry = cacheService.entries.find((e) => e.archive)!
+      entry.archive = addMemberToCacheEntry(entry.archive!, workspace, 'unverified-extra.whl')
+      fs.rmSync(path.join(runnerTemp, 'compat-sentinel', 'wheels'), { recursive: true })
+      return { opts }
+    },
+    outcome: 'compatible',
+    message: /^replay passed$/,
+    check: (r) => {
+      assert.equal(r.outputs['wheels-cache-hit'], 'true', r.stdout)
+      assert.deepEqual(fs.readdirSync(r.outputs['wheels-dir']!), [`demo_upstream-${V}-py3-none-any.whl`], 'only the verified, wanted file')
+      assert.equal(fs.existsSync(path.join(r.runnerTemp, 'compat-sentinel', 'wheels-cache')), false, 'the private restore folder is gone')
+    },
+  },
+  {
+    name: 'index text stays inert: a JSON error gives a byte offset, never the body',
+    arrange: () => {
+      world.server.inject(index('/simple/'), { body: '{"files": [<!channel> **bold** [x](http://evil)', contentType: 'application/vnd.pypi.simple.v1+json' }, 1)
+      return {}
+    },
+    outcome: 'error',
+    message: /the index answered with malformed JSON \(syntax error at byte 11 of 47\)\. Check/,
+    check: (r) => {
+      for (const text of [r.summary, r.outputs['slack-payload']!, r.outputs.summary!, JSON.stringify(r.result)]) assert.doesNotMatch(text, /<!channel>|\*\*bold|evil/)
+    },
+  },
+  {
+    name: 'a legal 248-character wheel name downloads',
+    arrange: async () => {
+      const head = `demo_upstream-${V3}-1`
+      const tail = '-py3-none-any.whl'
+      const name = head + 'b'.repeat(248 - head.length - tail.length) + tail
+      const s = await ownServer({}, { filename: name, content: wheel(PKG, V3).content })
+      return { inputs: { 'index-url': s.indexUrl } }
+    },
+    outcome: 'compatible',
+    message: /^replay passed$/,
+    check: (r) => assert.equal(r.result.wheels.files[0].length, 248),
+  },
+  {
+    name: 'SIGTERM mid-prefetch removes the partial download',
+    arrange: () => {
+      const runnerTemp = tempDir('cs-temp-')
+      world.server.inject(files(''), { trickleMs: 50 }, 1)
+      return { opts: { runnerTemp, onStart: cancelWhenPartialIn(path.join(runnerTemp, 'compat-sentinel', 'wheels')) } }
+    },
+    outcome: 'error',
+    message: /^cancelled \(SIGTERM\) before the run finished$/,
+  },
+  {
+    name: 'max-download-mb that is not a whole number of MiB',
+    arrange: () => ({ inputs: { 'max-download-mb': '0.5' } }),
+    outcome: 'error',
+    message: /^Input 'max-download-mb' has the value '0\.5', which is not accepted: use a whole number of megabytes \(MiB\), 1 or more/,
+  },
+  {
+    name: 'wheels-dir with a comma is refused',
+    arrange: () => ({ inputs: { 'wheels-dir': 'wheels,more' } }),
+    outcome: 'error',
+    message: /^Input 'wheels-dir' has the value 'wheels,more', which is not accepted: use a folder path without ','/,
+  },
+  {
+    name: "a system uv whose --version hangs: stopped after the timeout",
+    arrange: ({ workspace, pidFile }) => {
+      const bin = path.join(workspace, 'bin')
+      fs.mkdirSync(bin)
+      fs.writeFileSync(path.join(bin, 'uv'), `#!/bin/bash\nsleep 300 &\necho $! >> ${pidFile}\nwait\n`, { mode: 0o755 })
+      return { inputs: { 'uv-version': 'system' }, opts: { env: { PATH: `${bin}:${process.env.PATH}`, COMPAT_SENTINEL_UV_VERSION_TIMEOUT_MS: '500' } } }
+    },
+    outcome: 'error',
+    message: /bin\/uv --version did not answer within 0\.5 s and was stopped/,
+  },
+  {
+    name: 'an untrusted TLS certificate: one attempt, the cause named',
+    arrange: async () => {
+      const s = await ownServer({ tls: selfSigned() }, wheel(PKG, V3))
+      return { inputs: { 'index-url': s.indexUrl } }
+    },
+    outcome: 'error',
+    message: /could not be read: TLS certificate problem: self[- ]signed certificate.*\(DEPTH_ZERO_SELF_SIGNED_CERT\)\. Give the server a certificate the runner trusts/,
+    check: (r) => {
+      assert.equal(extra.at(-1)!.connections, 1, 'one attempt')
+      assert.doesNotMatch(r.stdout, /retry \d of/)
+    },
+  },
+  {
+    name: "an oversized uv checksum file: the message names it",
+    arrange: () => {
+      const prefix = '/fat-sum'
+      world.server.addStatic(`${prefix}/${world.uv.version}/${world.uv.asset}`, world.uv.archive)
+      world.server.addStatic(`${prefix}/${world.uv.version}/${world.uv.asset}.sha256`, 'f'.repeat(10_000))
+      return { inputs: { 'uv-download-url': `${world.server.url}${prefix}` }, opts: { toolCache: tempDir('cs-tc-') } }
+    },
+    outcome: 'error',
+    message: /^uv's checksum file http:\/\/127\.0\.0\.1:\d+\/fat-sum\/.*\.sha256 is larger than 4 KiB, so it is not a checksum file/,
+  },
+]
+
 /** Starts, in the background, one process of each kind that leaves a process group. */
 function escapes(pidFile: string): string {
   return [
@@ -535,12 +844,15 @@ function partialFiles(r: RunResult): string[] {
   return bad
 }
 
+/** The log without the runner commands that register secrets (the runner reads and hides those). */
+const withoutMaskCommands = (log: string) => log.replace(/^::add-mask::.*$/gm, '')
+
 describe('fault matrix', () => {
-  for (const row of rows) {
+  for (const row of [...rows, ...netRows]) {
     test(`${row.name} → ${row.outcome}`, async () => {
       const workspace = tempDir('cs-ws-')
       const pidFile = path.join(tempDir(), 'pids')
-      const { inputs = {}, opts = {} } = await row.arrange({ pidFile, workspace })
+      const { inputs = {}, opts = {}, secrets = [] } = await row.arrange({ pidFile, workspace })
       const r = await world.run({ package: PKG, 'replay-command': replayOf(pidFile), ...inputs }, { workspace, ...opts, env: { COMPAT_SENTINEL_KILL_GRACE_MS: '500', ...opts.env } })
       world.server.clearFaults()
 
@@ -554,6 +866,8 @@ describe('fault matrix', () => {
       assert.deepEqual(partialFiles(r), [], 'no partial file')
       assert.equal(r.exitCode, ['incompatible', 'error'].includes(row.outcome) ? 1 : 0, 'exit code per the default fail-on')
       assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at .*\.js:\d+/, 'no stack trace')
+      const everything = written(r)
+      for (const secret of secrets) assert.ok(!everything.includes(secret), `the secret ${secret.slice(0, 3)}… is in no log line, output or file`)
       row.check?.(r)
     })
   }

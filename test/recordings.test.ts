@@ -7,9 +7,9 @@ import * as path from 'node:path'
 import { ROOT } from './harness/action'
 import { identityLabel, parseRecording } from '../src/core/recordings/parse'
 import { changedPaths } from '../src/core/recordings/paths'
-import { compareRecordings, patchNoteForReason, type FileChange, type Loader } from '../src/core/recordings/compare'
+import { compareRecordings, type FileChange, type Loader } from '../src/core/recordings/compare'
 import { renderRecordingsSection } from '../src/core/recordings/render'
-import { SECRET_NOTE, type FixtureDiff } from '../src/core/recordings/types'
+import { SECRET_NOTE, patchNoteForReason, type FixtureDiff } from '../src/core/recordings/types'
 import { diffSnapshots, snapshot } from '../src/stages/fixtures'
 
 const RECORDINGS = path.join(ROOT, 'test/fixtures/recordings')

@@ -102,17 +102,18 @@ describe('the proof: a dev build from another index installs through UV_FIND_LIN
   test('the Actions cache: saved on a miss, restored on the next run without touching the index', async () => {
     const cacheService = await new CacheServer().start()
     try {
-      // GitHub gives every run of a repository the same workspace path; the wheels-dir is emptied
-      // between the runs, as on a fresh machine.
+      // GitHub gives every run of a repository the same workspace and RUNNER_TEMP paths; the
+      // wheels-dir is emptied between the runs, as on a fresh machine.
       const workspace = tempDir('cs-ws-')
+      const runnerTemp = tempDir('cs-temp-')
       const inputs = { package: PKG, channel: 'dev', 'companion-packages': API, 'index-url': devIndex.indexUrl, 'wheels-dir': 'wheels', 'replay-command': 'true' }
-      const first = await world.run(inputs, { workspace, env: cacheService.env() })
+      const first = await world.run(inputs, { workspace, runnerTemp, env: cacheService.env() })
       assert.equal(first.outputs['wheels-cache-hit'], 'false', first.stdout)
       assert.ok(cacheService.entries.some((e) => e.archive && /^compat-sentinel-wheels-.*-demo-upstream-0\.11\.0\.dev3-[0-9a-f]{16}$/.test(e.key)), `saved: ${JSON.stringify(cacheService.log)}`)
 
       fs.rmSync(path.join(workspace, 'wheels'), { recursive: true })
       const downloads = devIndex.count(/^\/files\//)
-      const second = await world.run(inputs, { workspace, env: cacheService.env() })
+      const second = await world.run(inputs, { workspace, runnerTemp, env: cacheService.env() })
       assert.equal(second.outputs.outcome, 'compatible', second.stdout)
       assert.equal(second.outputs['wheels-cache-hit'], 'true')
       assert.equal(second.result.wheels.cacheHit, true)

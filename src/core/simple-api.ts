@@ -1,6 +1,7 @@
 // Parsers for the two forms of the simple repository API: PEP 691 JSON and PEP 503 HTML.
 // Both are pure: a body in, a typed page or a typed IndexFormatError out, never anything else.
 import { normalizeName } from './names'
+import { jsonErrorOffset } from './json-offset'
 
 export interface IndexFile {
   filename: string
@@ -12,6 +13,8 @@ export interface IndexFile {
   requiresPython?: string
   /** PEP 700, JSON only. */
   uploadTime?: Date
+  /** PEP 700 `size` in bytes, JSON only: a download may not be longer. */
+  size?: number
   /** The version spelled in the filename; null when the filename has none we can read. */
   version: string | null
   /** PEP 740: absolute URL of the file's provenance object; absent when the index publishes none. */
@@ -77,8 +80,11 @@ export function parseJsonPage(body: string, pageUrl: string, project: string): P
   let data: unknown
   try {
     data = JSON.parse(body)
-  } catch (e) {
-    throw new IndexFormatError(`the index answered with malformed JSON (${(e as Error).message.slice(0, 120)})`)
+  } catch {
+    // Never the parser's message: it quotes the body, and index text stays out of messages.
+    const at = jsonErrorOffset(body)
+    const where = at < 0 ? '' : ` (syntax error at byte ${Buffer.byteLength(body.slice(0, at))} of ${Buffer.byteLength(body)})`
+    throw new IndexFormatError(`the index answered with malformed JSON${where}`)
   }
   if (!isObject(data) || !Array.isArray(data.files)) {
     throw new IndexFormatError('the index answered JSON without a "files" list, which is not the PEP 691 simple API')
@@ -94,6 +100,7 @@ export function parseJsonPage(body: string, pageUrl: string, project: string): P
     const sha = typeof hashes.sha256 === 'string' && /^[0-9a-fA-F]{64}$/.test(hashes.sha256) ? hashes.sha256.toLowerCase() : fromFragment.sha256
     const yanked = f.yanked === true ? '' : typeof f.yanked === 'string' ? f.yanked : false
     const uploaded = typeof f['upload-time'] === 'string' ? new Date(f['upload-time']) : undefined
+    const size = typeof f.size === 'number' && Number.isSafeInteger(f.size) && f.size >= 0 ? f.size : undefined
     files.push({
       filename: f.filename,
       url: fromFragment.url,
@@ -101,6 +108,7 @@ export function parseJsonPage(body: string, pageUrl: string, project: string): P
       yanked,
       requiresPython: typeof f['requires-python'] === 'string' ? f['requires-python'] : undefined,
       uploadTime: uploaded && !Number.isNaN(uploaded.getTime()) ? uploaded : undefined,
+      size,
       version: fileVersion(f.filename, want),
       provenanceUrl: typeof f.provenance === 'string' ? (resolveUrl(f.provenance, pageUrl) ?? undefined) : undefined,
     })
@@ -129,9 +137,10 @@ function attributes(tag: string): Map<string, string | true> {
   return attrs
 }
 
-/** The file name at the end of a URL; a malformed %-escape is kept as it is. */
+/** The file name at the end of an absolute URL without fragment; a malformed %-escape is kept as it is. */
 function lastPathSegment(url: string): string {
-  const raw = new URL(url).pathname.split('/').pop() ?? ''
+  const pathOnly = url.split('?')[0]!
+  const raw = pathOnly.slice(pathOnly.lastIndexOf('/') + 1)
   try {
     return decodeURIComponent(raw)
   } catch {
@@ -139,22 +148,75 @@ function lastPathSegment(url: string): string {
   }
 }
 
-/** PEP 503 HTML: one anchor per file. */
+/** `text` without its tags, in one pass (a `<` with no `>` after it ends the stripping, as a regex would). */
+function stripTags(text: string): string {
+  let out = ''
+  let i = 0
+  for (;;) {
+    const lt = text.indexOf('<', i)
+    if (lt < 0) return out + text.slice(i)
+    const gt = text.indexOf('>', lt)
+    if (gt < 0) return out + text.slice(i)
+    out += text.slice(i, lt)
+    i = gt + 1
+  }
+}
+
+const isSpace = (c: string | undefined) => c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f'
+
+/**
+ * Start offsets of `<name` followed by whitespace, in `lower` (the page lower-cased), from `from`.
+ * Every search moves forward, so a page is scanned a bounded number of times whatever it holds.
+ */
+function nextTag(lower: string, name: string, from: number): number {
+  for (let i = lower.indexOf(`<${name}`, from); i >= 0; i = lower.indexOf(`<${name}`, i + 1)) {
+    if (isSpace(lower[i + name.length + 1])) return i
+  }
+  return -1
+}
+
+/** The offset of the next `</a>` (spaces allowed before `>`) at or after `from`, and its end. */
+function nextClose(lower: string, from: number): { at: number; end: number } | null {
+  for (let i = lower.indexOf('</a', from); i >= 0; i = lower.indexOf('</a', i + 3)) {
+    let j = i + 3
+    while (isSpace(lower[j])) j++
+    if (lower[j] === '>') return { at: i, end: j + 1 }
+  }
+  return null
+}
+
+/**
+ * PEP 503 HTML: one anchor per file. A linear scan, not a regex: a hostile page of unclosed
+ * tags or stray `<` must not cost quadratic time (the event loop, and cancellation, would stall).
+ */
 export function parseHtmlPage(body: string, pageUrl: string, project: string): ProjectPage {
   const files: IndexFile[] = []
   const want = normalizeName(project)
+  // ASCII-only lower case: the same length as the body, so offsets line up (toLowerCase may not).
+  const lower = body.replace(/[A-Z]+/g, (m) => m.toLowerCase())
   // A <base href> changes what relative links resolve against.
-  const baseTag = /<base\s([^>]*)>/i.exec(body)
-  const baseHref = baseTag ? attributes(baseTag[1]!).get('href') : undefined
-  const base = (typeof baseHref === 'string' && resolveUrl(baseHref, pageUrl)) || pageUrl
-  for (const m of body.matchAll(/<a\s([^>]*)>([\s\S]*?)<\/a\s*>/gi)) {
-    const attrs = attributes(m[1]!)
+  let base = pageUrl
+  const baseAt = nextTag(lower, 'base', 0)
+  const baseEnd = baseAt < 0 ? -1 : body.indexOf('>', baseAt)
+  if (baseEnd >= 0) {
+    const href = attributes(body.slice(baseAt + 6, baseEnd)).get('href')
+    base = (typeof href === 'string' && resolveUrl(href, pageUrl)) || pageUrl
+  }
+  // Every search starts where the last one ended; with no `>` or no `</a>` left, scanning stops.
+  for (let at = nextTag(lower, 'a', 0); at >= 0; ) {
+    const tagEnd = body.indexOf('>', at)
+    if (tagEnd < 0) break
+    const close = nextClose(lower, tagEnd + 1)
+    if (!close) break
+    const attrs = attributes(body.slice(at + 3, tagEnd))
+    const inner = body.slice(tagEnd + 1, close.at)
+    at = nextTag(lower, 'a', close.end)
     const href = attrs.get('href')
     if (typeof href !== 'string') continue
     const abs = resolveUrl(href, base)
     if (!abs) continue
     const { url, sha256 } = sha256FromFragment(abs)
-    const text = unescapeHtml(m[2]!.replace(/<[^>]*>/g, '')).trim()
+    const text = unescapeHtml(stripTags(inner)).trim()
     const filename = text || lastPathSegment(url)
     const y = attrs.get('data-yanked')
     const rp = attrs.get('data-requires-python')

@@ -1,57 +1,69 @@
 // The one HTTP client of the action: index pages, wheels and uv archives all go through it, so
-// every request gets the same timeout, retries, proxy handling and size limits.
+// every request gets the same timeouts, retries, proxy handling, size limits and credential rules.
+// It throws the typed errors of ./http-errors and never phrases a user message: callers do.
 import * as core from '@actions/core'
-import { createHash } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
-import { rename, rm } from 'node:fs/promises'
-import { once } from 'node:events'
-import { EnvHttpProxyAgent, fetch, setGlobalDispatcher, type Response } from 'undici'
-import { UserError } from '../core/vocabulary'
+import { createHash, randomBytes } from 'node:crypto'
+import { createWriteStream, rmSync } from 'node:fs'
+import { rename, rm, statfs } from 'node:fs/promises'
+import * as path from 'node:path'
+import { Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type { EnvHttpProxyAgent, Response } from 'undici'
+import { formatBytes } from '../core/bytes'
+import { ChecksumError, DeadlineError, HttpStatusError, NetworkError, RequestError, TlsError, TooLargeError, WriteError } from './http-errors'
 import { redactUrl } from './secrets'
+
+export { ChecksumError, DeadlineError, HttpStatusError, NetworkError, RequestError, TlsError, TooLargeError, WriteError, cause } from './http-errors'
 
 export interface RequestOptions {
   accept?: string
-  /** Larger bodies are refused (and not kept in memory). */
-  maxBytes?: number
+  /**
+   * A URL whose `user:password@` (or bare `token@`) may be sent along: only when the request
+   * goes to the same origin (scheme, host, port). Files an index lists on another host never get
+   * the index's credentials.
+   */
+  credentialsFrom?: string
+  /** Whole-request deadline (headers and body), for pages: a server that trickles cannot hold the run. */
+  deadline?: boolean
+  /** Minimum transfer rate, for files: large downloads may take long, but must keep moving. */
+  minRate?: boolean
 }
 
 export interface Fetched {
   /** The URL after redirects: relative links on the page resolve against it. */
   url: string
-  status: number
   contentType: string
-  headers: Headers
+  /** Content-Length when the server sent one. */
+  contentLength?: number
 }
 
 // Tunables read from the environment so tests and slow networks can change them without new
 // inputs. Defaults suit github.com runners talking to PyPI.
-const timeoutMs = () => Number(process.env.COMPAT_SENTINEL_HTTP_TIMEOUT_MS) || 30_000
+const envNumber = (name: string, fallback: number) => Number(process.env[name]) || fallback
+const timeoutMs = () => envNumber('COMPAT_SENTINEL_HTTP_TIMEOUT_MS', 30_000)
+const deadlineMs = () => envNumber('COMPAT_SENTINEL_HTTP_DEADLINE_MS', 120_000)
+const minBytesPerSecond = () => envNumber('COMPAT_SENTINEL_HTTP_MIN_RATE_BPS', 10 * 1024)
+const rateWindowMs = () => envNumber('COMPAT_SENTINEL_HTTP_RATE_WINDOW_MS', 60_000)
 const retries = () => {
-  const n = Number(process.env.COMPAT_SENTINEL_HTTP_RETRIES)
-  return Number.isInteger(n) && n >= 2 ? n : 3
+  const raw = process.env.COMPAT_SENTINEL_HTTP_RETRIES
+  const n = Number(raw)
+  return raw && Number.isInteger(n) && n >= 0 ? n : 3
 }
-const backoffBaseMs = () => Number(process.env.COMPAT_SENTINEL_HTTP_BACKOFF_MS) || 500
+const backoffBaseMs = () => envNumber('COMPAT_SENTINEL_HTTP_BACKOFF_MS', 500)
 const MAX_RETRY_AFTER_MS = 60_000
 
-let agent: EnvHttpProxyAgent | undefined
-function dispatcher(): EnvHttpProxyAgent {
-  // Honours HTTPS_PROXY / HTTP_PROXY / NO_PROXY (either case). headersTimeout and bodyTimeout
-  // are idle timeouts, so a large download is not cut while bytes keep arriving.
-  agent ??= new EnvHttpProxyAgent({ connectTimeout: timeoutMs(), headersTimeout: timeoutMs(), bodyTimeout: timeoutMs() })
-  return agent
+// undici is most of the bundle's size: it loads at the first request, not at start-up, so a run
+// that fails on its inputs (or needs no network) starts in a blink.
+let client: Promise<{ undici: typeof import('undici'); agent: EnvHttpProxyAgent }> | undefined
+function http(): Promise<{ undici: typeof import('undici'); agent: EnvHttpProxyAgent }> {
+  client ??= import('undici').then((undici) => ({
+    undici,
+    // Honours HTTPS_PROXY / HTTP_PROXY / NO_PROXY (either case). headersTimeout and bodyTimeout
+    // are idle timeouts; the whole-request deadline and the minimum rate are enforced by Watch.
+    agent: new undici.EnvHttpProxyAgent({ connectTimeout: timeoutMs(), headersTimeout: timeoutMs(), bodyTimeout: timeoutMs() }),
+  }))
+  return client
 }
-
-class HttpStatusError extends Error {
-  constructor(
-    readonly status: number,
-    readonly url: string,
-    readonly retryAfterMs: number | undefined,
-  ) {
-    super(`HTTP ${status} from ${redactUrl(url)}`)
-  }
-}
-
-const retryableStatus = (s: number) => s === 429 || s >= 500
 
 function retryAfter(res: Response): number | undefined {
   const h = res.headers.get('retry-after')
@@ -65,100 +77,186 @@ function retryAfter(res: Response): number | undefined {
  * Makes the global `fetch` (which libraries such as @sigstore/tuf use) go through the same proxy
  * handling and timeouts as the action's own requests; Node's fetch ignores HTTPS_PROXY otherwise.
  */
-export function shareProxySettingsWithGlobalFetch(): void {
-  setGlobalDispatcher(dispatcher())
+export async function shareProxySettingsWithGlobalFetch(): Promise<void> {
+  const { undici, agent } = await http()
+  undici.setGlobalDispatcher(agent)
 }
 
-/** Why a request failed, in words, from undici's error and its cause. */
-export function describeNetworkError(e: unknown): string {
-  const err = e as { message?: string; cause?: { code?: string; message?: string } }
-  const cause = err.cause
-  if (cause?.code === 'ECONNREFUSED') return 'connection refused'
-  if (cause?.code === 'ENOTFOUND' || cause?.code === 'EAI_AGAIN') return 'host name not found'
-  if (cause?.code && /TIMEOUT/i.test(cause.code)) return `timed out after ${timeoutMs() / 1000} s`
-  if (cause?.message) return cause.message + (cause.code ? ` (${cause.code})` : '')
-  return err.message ?? String(e)
+// Failures worth another attempt: the network or the server may be fine a moment later.
+// Anything else (a certificate, a host that does not exist, a 4xx) fails at once.
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EHOSTDOWN',
+  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED',
+])
+const isTlsCode = (code: string) => /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|HOSTNAME_MISMATCH|^ERR_TLS_|^ERR_SSL_/.test(code)
+
+/** The innermost error with a `code` in undici's chain (fetch failed → cause → cause). */
+function rootCause(e: unknown): { code: string; message: string } {
+  let c = e as { code?: unknown; message?: string; cause?: unknown } | undefined
+  for (let i = 0; i < 5 && c; i++) {
+    if (typeof c.code === 'string') return { code: c.code, message: c.message ?? '' }
+    c = c.cause as typeof c
+  }
+  const inner = (e as { cause?: { message?: string } })?.cause?.message
+  return { code: '', message: inner ?? (e as Error)?.message ?? String(e) }
 }
 
-const isRedirectLoop = (e: unknown) => /redirect count exceeded/i.test(String((e as { cause?: Error }).cause?.message ?? ''))
+function describe(code: string, message: string): string {
+  if (code === 'ECONNREFUSED') return 'connection refused'
+  if (code === 'ENOTFOUND') return 'host name not found'
+  if (code === 'EAI_AGAIN') return 'host name not found (temporary DNS failure)'
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return `connection closed by the server (${message || code})`
+  if (/TIMEOUT|ETIMEDOUT/.test(code)) return `timed out after ${timeoutMs() / 1000} s without data`
+  return message + (code ? ` (${code})` : '')
+}
 
-/** `user:password@` in a URL becomes a Basic Authorization header (fetch refuses it in the URL). */
-function splitCredentials(raw: string): { url: string; headers: Record<string, string> } {
+/** A failure as a typed error, and whether another attempt may help. */
+function judge(e: unknown, url: string, attempt: number): { error: unknown; transient: boolean } {
+  if (e instanceof HttpStatusError) return { error: e, transient: e.status === 429 || e.status >= 500 }
+  if (e instanceof DeadlineError) return { error: e, transient: true }
+  if (e instanceof RequestError || e instanceof WriteError) return { error: e, transient: false }
+  const { code, message } = rootCause(e)
+  if (/redirect count exceeded/i.test(message)) return { error: new NetworkError(url, 'redirects in a loop (more than 20 redirects)', attempt, 'REDIRECT_LOOP'), transient: false }
+  if (isTlsCode(code)) return { error: new TlsError(url, code, message), transient: false }
+  if (!code) return { error: e, transient: false } // not a network failure: a bug, reported as such
+  return { error: new NetworkError(url, describe(code, message), attempt, code), transient: TRANSIENT_CODES.has(code) }
+}
+
+/** `user:password@` or a bare `token@` as a Basic Authorization header (fetch refuses them in the URL). */
+function splitCredentials(raw: string): { url: string; authorization?: string } {
   const u = new URL(raw)
-  if (!u.username && !u.password) return { url: raw, headers: {} }
+  if (!u.username && !u.password) return { url: raw }
   const token = Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')
   u.username = ''
   u.password = ''
-  return { url: u.toString(), headers: { authorization: `Basic ${token}` } }
+  return { url: u.toString(), authorization: `Basic ${token}` }
+}
+
+function credentials(rawUrl: string, from: string | undefined): { url: string; authorization?: string } {
+  const own = splitCredentials(rawUrl)
+  if (own.authorization || !from) return own
+  const index = splitCredentials(from)
+  return index.authorization && new URL(index.url).origin === new URL(own.url).origin ? { url: own.url, authorization: index.authorization } : own
+}
+
+/** One attempt's clocks: the whole-request deadline and the minimum-rate check; either aborts the request. */
+class Watch {
+  private readonly ctl = new AbortController()
+  private readonly timers: NodeJS.Timeout[] = []
+  private bytes = 0
+  reason: DeadlineError | undefined
+
+  constructor(
+    private readonly url: string,
+    private readonly opts: RequestOptions,
+  ) {
+    const ms = deadlineMs()
+    if (opts.deadline) this.timers.push(setTimeout(() => this.abort(new DeadlineError(url, 'deadline', ms)), ms))
+  }
+
+  get signal(): AbortSignal {
+    return this.ctl.signal
+  }
+
+  /** Starts the rate check once the body begins: bytes per window below the minimum abort it. */
+  bodyStarted(): void {
+    if (!this.opts.minRate) return
+    const window = rateWindowMs()
+    const min = minBytesPerSecond()
+    let seen = 0
+    this.timers.push(
+      setInterval(() => {
+        if (this.bytes - seen < (min * window) / 1000) this.abort(new DeadlineError(this.url, 'rate', window, min))
+        seen = this.bytes
+      }, window),
+    )
+  }
+
+  readonly progress = (n: number): void => {
+    this.bytes += n
+  }
+
+  private abort(reason: DeadlineError): void {
+    if (this.reason) return
+    this.reason = reason
+    this.ctl.abort(reason)
+  }
+
+  /** Drops whatever is left of a failed attempt's body, so its connection is not kept busy. */
+  release(): void {
+    if (!this.ctl.signal.aborted) this.ctl.abort()
+  }
+
+  stop(): void {
+    for (const t of this.timers) clearTimeout(t)
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+type Consume<T> = (res: Response, meta: Fetched, progress: (bytes: number) => void) => Promise<T>
+
 /**
- * GET `url`, retrying connection errors, 5xx and 429 (honouring Retry-After) with backoff, then
- * hand the successful response to `consume`. Errors in `consume` that are network errors are
- * retried too (a body cut mid-way); a UserError from `consume` is final.
+ * GET `url`, retrying transient failures (connection errors, timeouts, 429 honouring Retry-After,
+ * 5xx) with backoff, then hand the successful response to `consume`. Failures in `consume` are
+ * judged the same way (a body cut mid-way is retried; a size limit is final).
  */
-export async function get<T>(rawUrl: string, opts: RequestOptions, consume: (res: Response, meta: Fetched) => Promise<T>): Promise<T> {
-  const { url, headers } = splitCredentials(rawUrl)
+export async function get<T>(rawUrl: string, opts: RequestOptions, consume: Consume<T>): Promise<T> {
+  const { url, authorization } = credentials(rawUrl, opts.credentialsFrom)
+  const headers: Record<string, string> = {}
+  if (authorization) headers.authorization = authorization
   if (opts.accept) headers.accept = opts.accept
   const attempts = retries() + 1
-  let lastError: unknown
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    let waitMs = backoffBaseMs() * 2 ** (attempt - 1)
+  for (let attempt = 1; ; attempt++) {
+    const watch = new Watch(url, opts)
     try {
-      const res = await fetch(url, { headers, dispatcher: dispatcher(), redirect: 'follow' })
+      const { undici, agent } = await http()
+      const res = await undici.fetch(url, { headers, dispatcher: agent, redirect: 'follow', signal: watch.signal })
       if (!res.ok) {
         await res.body?.cancel().catch(() => {})
-        throw new HttpStatusError(res.status, res.url || url, retryAfter(res))
+        throw new HttpStatusError(res.url || url, res.status, retryAfter(res))
       }
-      const meta: Fetched = { url: res.url || url, status: res.status, contentType: res.headers.get('content-type') ?? '', headers: res.headers as unknown as Headers }
-      return await consume(res, meta)
+      const length = Number(res.headers.get('content-length') ?? NaN)
+      const meta: Fetched = { url: res.url || url, contentType: res.headers.get('content-type') ?? '', contentLength: Number.isFinite(length) ? length : undefined }
+      watch.bodyStarted()
+      return await consume(res, meta, watch.progress)
     } catch (e) {
-      lastError = e
-      if (e instanceof UserError) throw e
-      if (e instanceof HttpStatusError) {
-        if (!retryableStatus(e.status)) throw e
-        if (e.retryAfterMs !== undefined) waitMs = e.retryAfterMs
-      } else if (isRedirectLoop(e)) {
-        throw new UserError(`${redactUrl(rawUrl)} redirects in a loop (more than 20 redirects): check the URL or the server's configuration.`)
-      }
-      if (attempt < attempts) {
-        const why = e instanceof HttpStatusError ? `HTTP ${e.status}${e.retryAfterMs !== undefined ? ', Retry-After' : ''}` : describeNetworkError(e)
-        core.info(`${redactUrl(rawUrl)}: ${why}; retry ${attempt} of ${attempts - 1} in ${(waitMs / 1000).toFixed(1)} s`)
-        await sleep(waitMs)
-      }
+      watch.release()
+      const { error, transient } = judge(watch.reason ?? e, url, attempt)
+      if (!transient || attempt >= attempts) throw error
+      const retryAfterMs = error instanceof HttpStatusError ? error.retryAfterMs : undefined
+      const waitMs = retryAfterMs ?? backoffBaseMs() * 2 ** (attempt - 1)
+      const why = error instanceof HttpStatusError ? `HTTP ${error.status}${retryAfterMs !== undefined ? ', Retry-After' : ''}` : (error as Error).message
+      core.info(`${redactUrl(rawUrl)}: ${why}; retry ${attempt} of ${attempts - 1} in ${(waitMs / 1000).toFixed(1)} s`)
+      await sleep(waitMs)
+    } finally {
+      watch.stop()
     }
   }
-  if (lastError instanceof HttpStatusError) {
-    throw new HttpStatusError(lastError.status, lastError.url, undefined)
-  }
-  throw new NetworkError(`could not reach ${redactUrl(rawUrl)}: ${describeNetworkError(lastError)} (${attempts} attempts)`)
 }
 
-export class NetworkError extends Error {
-  override name = 'NetworkError'
-}
-
-export { HttpStatusError }
-
-/** Reads a whole body as text, refusing more than `maxBytes`. */
-export async function readText(res: Response, url: string, maxBytes: number): Promise<string> {
+/** Reads a whole body as text, refusing more than `maxBytes` (and not keeping it in memory). */
+export async function readText(res: Response, url: string, maxBytes: number, progress: (n: number) => void = () => {}): Promise<string> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of res.body ?? []) {
     size += chunk.byteLength
+    progress(chunk.byteLength)
     if (size > maxBytes) {
       await res.body?.cancel().catch(() => {})
-      throw new UserError(`${redactUrl(url)} sent more than ${Math.round(maxBytes / 2 ** 20)} MiB; that is not an index page. Check the URL.`)
+      throw new TooLargeError(url, maxBytes, false)
     }
     chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)) // a view, not a copy
   }
   return Buffer.concat(chunks).toString('utf8')
 }
 
-export async function getText(url: string, opts: RequestOptions = {}): Promise<{ text: string } & Fetched> {
-  return get(url, opts, async (res, meta) => ({ ...meta, text: await readText(res, url, opts.maxBytes ?? 64 * 2 ** 20) }))
+/** A page (index page, checksum file): bounded in size and in total time. */
+export async function getText(url: string, opts: RequestOptions & { maxBytes: number }): Promise<{ text: string } & Fetched> {
+  return get(url, { deadline: true, ...opts }, async (res, meta, progress) => {
+    if (meta.contentLength !== undefined && meta.contentLength > opts.maxBytes) throw new TooLargeError(meta.url, opts.maxBytes, false)
+    return { ...meta, text: await readText(res, meta.url, opts.maxBytes, progress) }
+  })
 }
 
 export interface Downloaded {
@@ -166,36 +264,84 @@ export interface Downloaded {
   bytes: number
 }
 
+export interface DownloadOptions {
+  /** Verified before the file appears under its name. */
+  sha256?: string
+  /** The size the index declared: the body may not be longer, and the disk must have room for it. */
+  size?: number
+  /** The cap when no size is declared. */
+  maxBytes: number
+  credentialsFrom?: string
+}
+
+// Temp files of downloads in flight, removed on any exit (a cancelled run exits mid-download).
+const partials = new Set<string>()
+let exitCleanup = false
+function removeOnExit(file: string): void {
+  partials.add(file)
+  if (exitCleanup) return
+  exitCleanup = true
+  process.on('exit', () => {
+    for (const p of partials) rmSync(p, { force: true })
+  })
+}
+
+/** Refuses to start a download the disk has no room for. */
+async function ensureSpace(dest: string, size: number): Promise<void> {
+  const dir = path.dirname(dest)
+  const fsInfo = await statfs(dir).catch(() => null)
+  if (!fsInfo) return
+  const free = fsInfo.bavail * fsInfo.bsize
+  if (size > free) throw new WriteError(dest, 'ENOSPC', `it is ${formatBytes(size)}, but only ${formatBytes(free)} is free in ${dir}`)
+}
+
 /**
- * Streams `url` into `dest` through a temp file beside it, hashing as it goes. The file appears
- * under its name only complete and, when `expectedSha256` is given, verified; on any failure no
- * file is left behind.
+ * Streams `url` into `dest` through a short-named temp file beside it, hashing as it goes. The
+ * file appears under its name only complete and, when `sha256` is given, verified; on any
+ * failure (network, size, disk, checksum, cancellation) no file is left behind.
  */
-export async function downloadFile(url: string, dest: string, expectedSha256?: string): Promise<Downloaded> {
-  const tmp = `${dest}.part-${process.pid}-${Math.random().toString(36).slice(2)}`
+export async function downloadFile(url: string, dest: string, want: DownloadOptions): Promise<Downloaded> {
+  const limit = want.size ?? want.maxBytes
+  const declared = want.size !== undefined
+  if (declared) await ensureSpace(dest, want.size!)
+  // Short, so a 248-character file name still leaves room under the 255-byte limit of a name.
+  const tmp = path.join(path.dirname(dest), `.part-${randomBytes(6).toString('hex')}`)
+  removeOnExit(tmp)
   try {
-    const result = await get(url, {}, async (res) => {
+    const result = await get(url, { credentialsFrom: want.credentialsFrom, minRate: true }, async (res, meta, progress) => {
+      if (meta.contentLength !== undefined && meta.contentLength > limit) throw new TooLargeError(meta.url, limit, declared)
       const hash = createHash('sha256')
       let bytes = 0
-      const out = createWriteStream(tmp)
-      try {
-        for await (const chunk of res.body ?? []) {
+      const measure = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          bytes += chunk.length
+          if (bytes > limit) return done(new TooLargeError(meta.url, limit, declared))
           hash.update(chunk)
-          bytes += chunk.byteLength
-          if (!out.write(chunk)) await once(out, 'drain')
-        }
-      } finally {
-        out.end()
-        await once(out, 'close')
+          progress(chunk.length)
+          done(null, chunk)
+        },
+      })
+      // The file's own errors carry a syscall; a failing source destroys `out` with its error too.
+      let writeFailure: NodeJS.ErrnoException | undefined
+      const out = createWriteStream(tmp).on('error', (e: NodeJS.ErrnoException) => {
+        if (e.syscall) writeFailure ??= e
+      })
+      try {
+        // pipeline settles on the first error of any side (a write error included) and closes both.
+        await pipeline(res.body ?? [], measure, out)
+      } catch (e) {
+        if (writeFailure) throw new WriteError(dest, writeFailure.code ?? '', writeFailure.message)
+        throw e
       }
       return { sha256: hash.digest('hex'), bytes }
     })
-    if (expectedSha256 && result.sha256 !== expectedSha256.toLowerCase()) {
-      throw new UserError(`sha256 mismatch for ${redactUrl(url)}: expected ${expectedSha256.toLowerCase()}, got ${result.sha256} (${result.bytes} bytes). Nothing was kept; the server or a proxy altered the file, or the checksum is wrong.`)
-    }
-    await rename(tmp, dest)
+    if (want.sha256 && result.sha256 !== want.sha256.toLowerCase()) throw new ChecksumError(url, want.sha256.toLowerCase(), result.sha256, result.bytes)
+    await rename(tmp, dest).catch((e: NodeJS.ErrnoException) => {
+      throw new WriteError(dest, e.code ?? '', e.message)
+    })
     return result
   } finally {
     await rm(tmp, { force: true })
+    partials.delete(tmp)
   }
 }

@@ -1,5 +1,6 @@
 // Fetches one project's page from a simple index (PEP 691 JSON preferred, PEP 503 HTML accepted).
-import { HttpStatusError, getText } from './http'
+import { HttpStatusError, TlsError, TooLargeError, cause, getText } from './http'
+import { formatBytes } from '../core/bytes'
 import { normalizeName } from '../core/names'
 import { IndexFormatError, SIMPLE_ACCEPT, parsePage, type ProjectPage } from '../core/simple-api'
 import { UserError } from '../core/vocabulary'
@@ -19,21 +20,38 @@ export function sameIndex(a: string, b: string): boolean {
   return withSlash(a) === withSlash(b)
 }
 
-export async function fetchProject(indexUrl: string, project: string): Promise<ProjectPage> {
+// One project's page; PyPI's largest (thousands of files) are a few MiB.
+const PAGE_MAX_BYTES = 64 * 2 ** 20
+
+/** The project's page on the index; `input` names the input that set the index, for messages. */
+export async function fetchProject(indexUrl: string, project: string, input = 'index-url'): Promise<ProjectPage> {
   const url = projectUrl(indexUrl, project)
   try {
-    const page = await getText(url, { accept: SIMPLE_ACCEPT })
+    const page = await getText(url, { accept: SIMPLE_ACCEPT, maxBytes: PAGE_MAX_BYTES })
     return parsePage(page.text, page.contentType, page.url, project)
   } catch (e) {
     if (e instanceof HttpStatusError && e.status === 404) {
-      throw new UserError(`Package '${project}' was not found on ${redactUrl(indexUrl)} (HTTP 404 for ${redactUrl(url)}): check 'package', 'companion-packages' and 'index-url'.`)
+      const names = input === 'index-url' ? "'package', 'companion-packages' and 'index-url'" : `'${input}'`
+      throw new UserError(`Package '${project}' was not found on ${redactUrl(indexUrl)} (HTTP 404 for ${redactUrl(url)}): check ${names}.`)
+    }
+    if (e instanceof HttpStatusError && (e.status === 401 || e.status === 403)) {
+      throw new UserError(`The index ${redactUrl(indexUrl)} refused access to '${project}' (HTTP ${e.status} for ${e.url}): put the credentials in '${input}' (https://user:password@host/simple/ or https://token@host/simple/), from a secret.`)
     }
     if (e instanceof HttpStatusError) {
-      throw new UserError(`The index ${redactUrl(indexUrl)} answered HTTP ${e.status} for '${project}' (${redactUrl(e.url)}), also after retries: try again later or check 'index-url'.`)
+      const retried = e.status === 429 || e.status >= 500 ? ', also after retries' : ''
+      throw new UserError(`The index ${redactUrl(indexUrl)} answered HTTP ${e.status} for '${project}' (${e.url})${retried}: try again later or check '${input}'.`)
     }
     if (e instanceof IndexFormatError) {
-      throw new UserError(`The index page ${redactUrl(url)} could not be read: ${e.message}. Check that 'index-url' is the root of a simple index (PEP 503/691).`)
+      throw new UserError(`The index page ${redactUrl(url)} could not be read: ${e.message}. Check that '${input}' is the root of a simple index (PEP 503/691).`)
     }
+    if (e instanceof TooLargeError) {
+      throw new UserError(`The index page ${e.url} sent more than ${formatBytes(e.limitBytes)}, far more than one project's page: check that '${input}' is the root of a simple index (PEP 503/691).`)
+    }
+    if (e instanceof TlsError) {
+      throw new UserError(`The index ${redactUrl(indexUrl)} could not be read: ${e.message}. Give the server a certificate the runner trusts (a private CA goes in NODE_EXTRA_CA_CERTS), or fix '${input}'.`)
+    }
+    const why = cause(e)
+    if (why !== null) throw new UserError(`could not reach ${redactUrl(url)}: ${why}. Check '${input}', the network, or try again later.`)
     throw e
   }
 }

@@ -126,9 +126,12 @@ export function safeCut(text: string, at: number): number {
   return cut
 }
 
-/** A URL with any password replaced, for messages. */
+/**
+ * URLs with their whole userinfo replaced, for messages: `user:password@`, a bare `token@`, and a
+ * password holding a raw `@` (the userinfo runs to the last `@` before the path) all become `***@`.
+ */
 export function redactUrl(value: string): string {
-  return value.replace(/(\/\/[^/:@\s]*:)[^@/\s]*@/g, '$1***@')
+  return value.replace(/(\/\/)[^/?#\s@]*(?:@[^/?#\s@]*)*@/g, '$1***@')
 }
 
 /** The values `mask` replaces (every form of every secret), longest first: what must never be written into a file either. */

@@ -9,8 +9,9 @@ import * as fs from 'node:fs/promises'
 import type { Verifier } from '@sigstore/verify'
 import type { Inputs } from '../inputs'
 import type { Resolution } from './resolve'
+import type { RunState } from '../core/result-file'
 import type { IndexFile } from '../core/simple-api'
-import { HttpStatusError, NetworkError, getText, shareProxySettingsWithGlobalFetch } from '../io/http'
+import { HttpStatusError, cause, getText, shareProxySettingsWithGlobalFetch } from '../io/http'
 import { currentPlatform } from '../core/platform'
 import { installableFiles } from './wheels'
 import { redactUrl } from '../io/secrets'
@@ -23,6 +24,7 @@ import {
   parseProvenance,
   printable,
   publisherMatches,
+  shouldRecommendPublisher,
   signerIdentity,
   statementProblem,
   toSigstoreBundleJson,
@@ -60,7 +62,7 @@ async function loadVerifier(testTrustedRoot: string): Promise<Verifier> {
     return new Verifier(toTrustMaterial(TrustedRoot.fromJSON(json)))
   }
   const { getTrustedRoot } = await import('@sigstore/tuf')
-  shareProxySettingsWithGlobalFetch()
+  await shareProxySettingsWithGlobalFetch()
   try {
     // The TUF client checks the trust root against the root of trust embedded in @sigstore/tuf.
     return new Verifier(toTrustMaterial(await getTrustedRoot()))
@@ -110,7 +112,9 @@ async function checkFile(file: IndexFile, expected: ExpectedPublisher, verifier:
     body = (await getText(file.provenanceUrl, { accept: INTEGRITY_ACCEPT, maxBytes: MAX_PROVENANCE_BYTES })).text
   } catch (e) {
     if (e instanceof HttpStatusError) return absent(`no provenance for ${file.filename}: the index links ${redactUrl(file.provenanceUrl)} but answers HTTP ${e.status}`)
-    if (e instanceof NetworkError || e instanceof UserError) return absent(`the provenance of ${file.filename} could not be fetched: ${e.message}`)
+    const why = cause(e)
+    if (why !== null) return absent(`the provenance of ${file.filename} could not be fetched from ${redactUrl(file.provenanceUrl)}: ${why}`)
+    if (e instanceof UserError) return absent(`the provenance of ${file.filename} could not be fetched: ${e.message}`)
     throw e
   }
   let bundles
@@ -167,4 +171,27 @@ export async function verifyProvenance(inputs: Pick<Inputs, 'package' | 'compani
     publisher: failed?.publisher || publishers.join(', '),
     detail: `${failed?.problem ?? 'provenance not verified'}. ${status === 'absent' ? FIX.absent : FIX.mismatch}`,
   }
+}
+
+/**
+ * The publisher check, before uv, the wheels folder (exported to later steps) or any command sees
+ * the files: fills `state.provenance`; anything but `verified` ends the run as an error. Off
+ * (no `expected-publisher`), a dev/pre build from TestPyPI gets a notice recommending it.
+ */
+export async function requirePublisher(inputs: Pick<Inputs, 'package' | 'companions' | 'expectedPublisher' | 'testTrustedRoot'>, res: Pick<Resolution, 'version' | 'pages' | 'indexUrl'>, state: Pick<RunState, 'provenance' | 'channel'>): Promise<void> {
+  if (!inputs.expectedPublisher) {
+    core.info("Provenance is not checked ('expected-publisher' is empty).")
+    if (shouldRecommendPublisher(state.channel, res.indexUrl)) {
+      core.notice("This dev/pre build comes from TestPyPI, where anyone can register a project name its maintainers never claimed. Set 'expected-publisher' (e.g. github:owner/repo) so only builds attested by the upstream's own workflow are tested.")
+    }
+    return
+  }
+  try {
+    state.provenance = await verifyProvenance(inputs, res)
+  } catch (e) {
+    // Could not check at all (e.g. Sigstore's trust root unreachable): nothing verified.
+    state.provenance = { status: 'absent', publisher: '', detail: e instanceof Error ? e.message : String(e) }
+    throw e
+  }
+  if (state.provenance.status !== 'verified') throw new UserError(state.provenance.detail)
 }

@@ -6,7 +6,7 @@ import * as core from '@actions/core'
 import { createReadStream } from 'node:fs'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
-import { compareRecordings, type Content, type FileChange, type Side } from '../core/recordings/compare'
+import type { Content, FileChange, Side } from '../core/recordings/compare'
 import { LIMITS, SECRET_NOTE, type FixtureDiff } from '../core/recordings/types'
 import { diffSnapshots, type Snapshot } from './fixtures'
 import { sentinelTemp, workspace } from '../io/runner'
@@ -48,8 +48,13 @@ export async function keepRecordings(fixturesDir: string, workingDirectory: stri
     const work = await fs.mkdtemp(path.join(tempDir, 'recordings-'))
     const copy = path.join(work, 'before', rel)
     await fs.mkdir(copy, { recursive: true })
-    // Streams file by file (copyFile), whatever the folder's size.
-    if (await fs.stat(dir).catch(() => null)) await fs.cp(dir, copy, { recursive: true, verbatimSymlinks: true })
+    // Streams file by file (copyFile). Files over the size limit are compared by hash only and
+    // never go into a patch, so they are not copied: a 2 GiB fixture costs no second 2 GiB.
+    const small = async (src: string) => {
+      const st = await fs.lstat(src)
+      return !st.isFile() || st.size <= LIMITS.maxFileBytes
+    }
+    if (await fs.stat(dir).catch(() => null)) await fs.cp(dir, copy, { recursive: true, verbatimSymlinks: true, filter: small })
     return { fixturesDir: dir, root: inside ? root : dir, rel: rel || '.', work }
   } catch (e) {
     core.warning(`Could not keep a copy of the recordings before record, so what changed in them is not described: ${(e as Error).message}`)
@@ -74,7 +79,12 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`
 
 /** One file's text for the parsers, masked before anything is taken from it; or why not. */
 async function load(file: string): Promise<Content> {
-  const stat = await fs.stat(file)
+  const stat = await fs.stat(file).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return null
+    throw e
+  })
+  // A large file was not kept before record (see keepRecordings).
+  if (!stat) return { skipped: `larger than ${mb(LIMITS.maxFileBytes)}: compared by hash only` }
   if (stat.size > LIMITS.maxFileBytes) return { skipped: `larger than ${mb(LIMITS.maxFileBytes)} (${mb(stat.size)}): compared by hash only` }
   const buf = await fs.readFile(file)
   // git's rule: a NUL byte early on means binary.
@@ -103,11 +113,21 @@ export async function describeRecordings(kept: KeptRecordings | null, before: Sn
     const prefix = shownPrefix.replace(/\/+$/, '')
     const label = (f: string) => (prefix ? `${prefix}/${f}` : f)
     const from = (side: Side, f: string) => path.join(side === 'before' ? beforeDir : kept.fixturesDir, ...f.split('/'))
+    // The parsers (YAML, a JSON diff) load only on a run that recorded: most runs never do.
+    const { compareRecordings } = await import('../core/recordings/compare')
     const diff = await compareRecordings(changes, (side, f) => load(from(side, f)), label)
     core.info(`${diff.counts.files} file(s) changed: ${diff.counts.requestChanged} request(s) and ${diff.counts.responseChanged} response(s) changed, ${diff.counts.added} interaction(s) added, ${diff.counts.removed} removed`)
     for (const e of diff.requestChanged) if (e.previousFile) core.debug(`paired ${e.previousFile} (deleted) with ${e.file} (added): same call, ${e.identity}`)
     if (!changes.length) return { fixtureDiff: diff, fixturesPatch: '' }
 
+    // A patch carries recordings a reviewer can read: none over the size limit (also not kept before record).
+    for (const c of changes) {
+      const size = c.change === 'deleted' ? 0 : (await fs.stat(from('after', c.file))).size
+      if (size > LIMITS.maxFileBytes || (c.change !== 'added' && !(await fs.stat(from('before', c.file)).catch(() => null)))) {
+        core.info(`No patch of the recordings: ${label(c.file)} is larger than ${mb(LIMITS.maxFileBytes)}; commit the recordings from the runner's workspace instead.`)
+        return { fixtureDiff: { ...diff, patchNote: `no patch: ${label(c.file)} is larger than ${mb(LIMITS.maxFileBytes)}` }, fixturesPatch: '' }
+      }
+    }
     const secrets = secretValues().map((s) => Buffer.from(s))
     for (const c of changes) {
       if (c.change !== 'deleted' && (await fileHasSecret(from('after', c.file), secrets))) {

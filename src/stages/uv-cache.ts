@@ -3,8 +3,6 @@
 // scheduled run starts on a fresh runner: so the cache is restored before the phases and saved
 // after them, through the one Actions-cache adapter.
 import * as core from '@actions/core'
-import * as exec from '@actions/exec'
-import * as glob from '@actions/glob'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import type { Inputs } from '../inputs'
@@ -38,6 +36,7 @@ async function dependencyHash(patterns: string[], cwd: string): Promise<string> 
   const lines = patterns.map((p) => (p.startsWith('!') ? `!${path.join(cwd, p.slice(1))}` : path.join(cwd, p)))
   // Virtual environments and node_modules hold thousands of pyproject.toml files that are not the consumer's.
   lines.push(`!${path.join(cwd, '**/node_modules/**')}`, `!${path.join(cwd, '**/.venv/**')}`)
+  const glob = await import('@actions/glob')
   const hash = await glob.hashFiles(lines.join('\n'), cwd)
   return hash ? hash.slice(0, 16) : 'none'
 }
@@ -75,6 +74,7 @@ export async function saveUvCache(inputs: Pick<Inputs, 'cacheUv' | 'pruneUvCache
     return cache
   }
   if (inputs.pruneUvCache && uvPath) {
+    const exec = await import('@actions/exec')
     const pruned = await exec.exec(uvPath, ['cache', 'prune', '--ci'], { ignoreReturnCode: true, env: { ...process.env, UV_CACHE_DIR: cache.dir } as Record<string, string> })
     if (pruned !== 0) core.warning(`'uv cache prune --ci' exited with ${pruned}; saving the cache as it is.`)
   }

@@ -1,14 +1,15 @@
 // The upstream's own files at the tested version, verified, cached, and handed to uv
 // as find-links, so `uv run --with pkg==<dev>` finds a dev build that lives on another index.
 import * as core from '@actions/core'
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import type { Inputs } from '../inputs'
 import { sentinelTemp, workspace } from '../io/runner'
 import { restore, save } from '../io/actions-cache'
 import { sha256File } from '../io/hash'
-import { HttpStatusError, NetworkError, downloadFile } from '../io/http'
+import { ChecksumError, HttpStatusError, TooLargeError, WriteError, cause, downloadFile } from '../io/http'
+import { formatBytes } from '../core/bytes'
 import { PYPI, sameIndex } from '../io/index-client'
 import { currentPlatform, wheelFits, type Platform } from '../core/platform'
 import type { Resolution } from './resolve'
@@ -78,7 +79,9 @@ async function runLimited<T>(items: T[], limit: number, work: (item: T) => Promi
   if (errors.length) throw errors[0]
 }
 
-export async function prefetchWheels(inputs: Pick<Inputs, 'package' | 'companions' | 'wheelsDir' | 'cacheWheels'>, res: Pick<Resolution, 'version' | 'pages'>): Promise<Prefetched> {
+export type PrefetchInputs = Pick<Inputs, 'package' | 'companions' | 'wheelsDir' | 'cacheWheels' | 'maxDownloadBytes'>
+
+export async function prefetchWheels(inputs: PrefetchInputs, res: Pick<Resolution, 'version' | 'pages' | 'indexUrl'>): Promise<Prefetched> {
   const platform = currentPlatform()
   const wanted: IndexFile[] = []
   for (const project of [inputs.package, ...inputs.companions]) {
@@ -97,29 +100,114 @@ export async function prefetchWheels(inputs: Pick<Inputs, 'package' | 'companion
   let cacheHit = false
   const useCache = inputs.cacheWheels && todo.length > 0
   const key = cacheKey(platform, inputs.package, res.version, wanted)
-  const paths = wanted.map((f) => path.join(dir, f.filename))
-  if (useCache && (await restore('wheels', paths, key))) {
+  if (useCache && (await restoreVerified(key, todo, dir))) {
     todo = await missing(dir, wanted)
     cacheHit = todo.length === 0
     core.info(cacheHit ? `Restored ${wanted.length} files from the Actions cache (${key})` : `Cache entry ${key} was incomplete; downloading the rest`)
   }
 
-  await runLimited(todo, CONCURRENCY, async (f) => {
-    try {
-      const { bytes } = await downloadFile(f.url, path.join(dir, f.filename), f.sha256)
-      core.info(`Downloaded and verified ${f.filename} (${(bytes / 2 ** 20).toFixed(1)} MiB)`)
-    } catch (e) {
-      if (e instanceof HttpStatusError) throw new UserError(`Downloading ${f.filename} failed: HTTP ${e.status} for ${redactUrl(e.url)}.`)
-      if (e instanceof NetworkError) throw new UserError(`Downloading ${f.filename} failed: ${e.message}.`)
-      throw e
-    }
-  })
+  await runLimited(todo, CONCURRENCY, (f) => download(f, dir, inputs.maxDownloadBytes, res.indexUrl))
   if (todo.length === 0 && !cacheHit) core.info(`All ${wanted.length} files were already in ${dir}`)
 
-  if (useCache && !cacheHit && todo.length > 0) await save('wheels', paths, key)
+  if (useCache && !cacheHit && todo.length > 0) await saveWanted(key, wanted, dir)
 
   appendFindLinks(dir)
   return { dir, files: wanted.map((f) => f.filename).sort(), cacheHit }
+}
+
+/** One file into `dir`, verified; every failure in words that say what to do. */
+async function download(f: IndexFile, dir: string, maxBytes: number, indexUrl: string): Promise<void> {
+  try {
+    // The index's credentials go along only to files on the index's own origin.
+    const { bytes } = await downloadFile(f.url, path.join(dir, f.filename), { sha256: f.sha256, size: f.size, maxBytes, credentialsFrom: indexUrl })
+    core.info(`Downloaded and verified ${f.filename} (${formatBytes(bytes)})`)
+  } catch (e) {
+    const message = downloadFailure(e, f, dir, maxBytes)
+    if (message === null) throw e // not a download failure: a bug, reported as one
+    throw new UserError(message, { cause: e })
+  }
+}
+
+function downloadFailure(e: unknown, f: IndexFile, dir: string, maxBytes: number): string | null {
+  if (e instanceof ChecksumError) return `${e.message}. Nothing was kept; the server or a proxy altered the file, or the checksum is wrong.`
+  if (e instanceof TooLargeError && e.declared) {
+    return `Downloading ${f.filename} failed: ${e.url} sent more than the ${formatBytes(e.limitBytes)} the index declared for it. Nothing was kept; the server or a proxy serves another file than the index lists.`
+  }
+  if (e instanceof TooLargeError) {
+    return `Downloading ${f.filename} failed: it is larger than 'max-download-mb' (${Math.round(maxBytes / 2 ** 20)} MB) and the index declares no size. Nothing was kept; raise 'max-download-mb' if the file is really that large.`
+  }
+  if (e instanceof WriteError) {
+    return `Writing ${f.filename} into ${dir} failed: ${e.detail}${e.code && !e.detail.includes(e.code) ? ` (${e.code})` : ''}. Nothing was kept; free disk space on the runner, or point 'wheels-dir' at a disk with room.`
+  }
+  if (e instanceof HttpStatusError && (e.status === 401 || e.status === 403)) {
+    return `Downloading ${f.filename} failed: HTTP ${e.status} for ${e.url}. The file server wants credentials: files on the index's own host get those of 'index-url'; files on another host never do.`
+  }
+  if (e instanceof HttpStatusError) return `Downloading ${f.filename} failed: HTTP ${e.status} for ${e.url}.`
+  const why = cause(e)
+  if (why === null) return null
+  return `Downloading ${f.filename} failed: could not reach ${redactUrl(f.url)}: ${why}. Check the network or try again later.`
+}
+
+// The cache entry's own folder: restored into empty, read only for the files this run verifies.
+// Its path is part of the entry's identity, so it is the same on every run.
+const cacheStaging = () => path.join(sentinelTemp(), 'wheels-cache')
+
+/**
+ * Restores the entry under `key` into an empty private folder, then moves into `dir` only the
+ * wanted files whose sha256 matches the index's; anything else in the entry is thrown away.
+ * Whether the entry was found.
+ */
+async function restoreVerified(key: string, todo: IndexFile[], dir: string): Promise<boolean> {
+  const staging = cacheStaging()
+  await fs.rm(staging, { recursive: true, force: true })
+  await fs.mkdir(staging, { recursive: true })
+  try {
+    if (!(await restore('wheels', [staging], key))) return false
+    for (const f of todo) {
+      const from = path.join(staging, f.filename)
+      if ((await sha256File(from).catch(() => null)) !== f.sha256) {
+        core.debug(`Cache entry ${key}: ${f.filename} is missing or does not match the index's sha256; not used`)
+        continue
+      }
+      await moveInto(from, path.join(dir, f.filename))
+    }
+    return true
+  } finally {
+    await fs.rm(staging, { recursive: true, force: true })
+  }
+}
+
+/** A rename, or a copy through a temp name when the folders are on different disks. */
+async function moveInto(from: string, to: string): Promise<void> {
+  try {
+    await fs.rename(from, to)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e
+    const tmp = path.join(path.dirname(to), `.part-${randomBytes(6).toString('hex')}`)
+    try {
+      await fs.copyFile(from, tmp)
+      await fs.rename(tmp, to)
+    } finally {
+      await fs.rm(tmp, { force: true })
+    }
+  }
+}
+
+/** Saves exactly the wanted, verified files, from the same private folder a restore uses. */
+async function saveWanted(key: string, wanted: IndexFile[], dir: string): Promise<void> {
+  const staging = cacheStaging()
+  await fs.rm(staging, { recursive: true, force: true })
+  await fs.mkdir(staging, { recursive: true })
+  try {
+    for (const f of wanted) {
+      const from = path.join(dir, f.filename)
+      const to = path.join(staging, f.filename)
+      await fs.link(from, to).catch(() => fs.copyFile(from, to))
+    }
+    await save('wheels', [staging], key)
+  } finally {
+    await fs.rm(staging, { recursive: true, force: true })
+  }
 }
 
 export function cacheKey(platform: Platform, project: string, version: string, files: IndexFile[]): string {

@@ -27,6 +27,8 @@ export interface RunOptions {
   killAfterMs?: number
   /** Called once the process is started, e.g. to signal it. */
   onStart?: (pid: number) => void
+  /** A file-size limit for the action (bash `ulimit -f`, in KiB): a full disk without a small disk. */
+  fileSizeLimitKiB?: number
 }
 
 export interface RunResult {
@@ -157,7 +159,10 @@ export async function runAction(inputs: Record<string, string>, opts: RunOptions
     else env[k] = v
   }
 
-  const child = spawn(process.execPath, [opts.entry ?? MAIN], { cwd: workspace, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const entry = opts.entry ?? MAIN
+  // With a limit, bash sets it and then becomes node (exec), so the PID is still the action's.
+  const [file, args] = opts.fileSizeLimitKiB ? ['bash', ['-c', `ulimit -f ${opts.fileSizeLimitKiB} && exec "$0" "$@"`, process.execPath, entry]] : [process.execPath, [entry]]
+  const child = spawn(file, args, { cwd: workspace, env, stdio: ['ignore', 'pipe', 'pipe'] })
   opts.onStart?.(child.pid!)
   const stdoutLog = new BoundedLog()
   let stderr = ''

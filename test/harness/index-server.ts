@@ -2,6 +2,7 @@
 // downloads with real sha256, yanked files, upload times, redirects for non-normalised names,
 // static assets (uv releases), a request log, and switches to inject faults.
 import * as http from 'node:http'
+import * as https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { sha256, type Dist } from './dists'
 
@@ -33,6 +34,19 @@ export interface Fault {
   wrongHash?: boolean
   /** Streams this many bytes of filler (never held in memory) as a 200 answer. */
   hugeBody?: number
+  /** Sends the true headers, then the body one byte every this many ms. */
+  trickleMs?: number
+  /** Declares this PEP 700 `size` for every file in the JSON listing instead of the true one. */
+  declaredSize?: number
+}
+
+export interface IndexServerOptions {
+  /** `user:password` (or `token:`) the server wants as HTTP Basic auth on every request. */
+  basicAuth?: string
+  /** Serve over HTTPS with this key and certificate (PEM). */
+  tls?: { key: string; cert: string }
+  /** Links files under this origin (e.g. another server) instead of the index's own. */
+  filesBase?: string
 }
 
 interface FaultRule {
@@ -52,21 +66,29 @@ export class IndexServer {
   readonly projects = new Map<string, HostedFile[]>()
   readonly statics = new Map<string, { body: Buffer; contentType: string }>()
   readonly requests: { path: string; accept: string; authorization?: string }[] = []
+  /** TCP connections accepted (TLS handshakes that fail never show up in `requests`). */
+  connections = 0
   private rules: FaultRule[] = []
-  private server = http.createServer((req, res) => void this.handle(req, res))
+  private server: http.Server
   private sockets = new Set<import('node:net').Socket>()
+
+  constructor(readonly options: IndexServerOptions = {}) {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.handle(req, res)
+    this.server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler)
+  }
 
   get indexUrl(): string {
     return `${this.url}/simple/`
   }
 
   async start(): Promise<this> {
-    this.server.on('connection', (s) => {
+    this.server.on('connection', (s: import('node:net').Socket) => {
+      this.connections++
       this.sockets.add(s)
       s.on('close', () => this.sockets.delete(s))
     })
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r))
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`
+    this.url = `${this.options.tls ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as AddressInfo).port}`
     return this
   }
 
@@ -110,6 +132,10 @@ export class IndexServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
     this.requests.push({ path, accept: String(req.headers.accept ?? ''), authorization: req.headers.authorization })
+    const want = this.options.basicAuth
+    if (want && req.headers.authorization !== `Basic ${Buffer.from(want).toString('base64')}`) {
+      return void res.writeHead(401, { 'www-authenticate': 'Basic realm="index"', 'content-type': 'text/plain' }).end('unauthorized')
+    }
     const fault = this.takeFault(path)
     if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs))
     if (fault?.hang) return
@@ -126,11 +152,24 @@ export class IndexServer {
     // Files are immutable, and say so as PyPI's file host does: clients (uv) may keep them.
     const immutable = /\.(whl|tar\.gz|zip)$/.test(path) ? { 'cache-control': 'max-age=365000000, immutable, public' } : {}
     res.writeHead(200, { 'content-type': found.contentType, 'content-length': String(found.body.length), ...immutable })
+    if (fault?.trickleMs !== undefined) return this.trickle(res, found.body, fault.trickleMs)
     if (fault?.truncateAt !== undefined) {
       res.write(found.body.subarray(0, fault.truncateAt))
       return void setTimeout(() => req.socket.destroy(), 20)
     }
     res.end(found.body)
+  }
+
+  private trickle(res: http.ServerResponse, body: Buffer, everyMs: number): void {
+    let sent = 0
+    const timer = setInterval(() => {
+      if (sent >= body.length) {
+        clearInterval(timer)
+        return void res.end()
+      }
+      res.write(body.subarray(sent, ++sent))
+    }, everyMs)
+    res.on('close', () => clearInterval(timer))
   }
 
   private streamFiller(res: http.ServerResponse, bytes: number, contentType = 'text/html'): void {
@@ -173,14 +212,16 @@ export class IndexServer {
     if (!files) return null
     const json = this.mode === 'json' || (this.mode === 'auto' && accept.includes('application/vnd.pypi.simple.v1+json'))
     const hash = (f: HostedFile) => (fault?.wrongHash ? sha256(Buffer.from('not the file')) : sha256(f.content))
+    const fileUrl = (f: HostedFile) => (this.options.filesBase ? `${this.options.filesBase}/files/${f.filename}` : `../../files/${f.filename}`)
     if (json) {
       const body = {
         meta: { 'api-version': '1.1' },
         name,
         files: files.map((f) => ({
           filename: f.filename,
-          url: `../../files/${f.filename}`,
+          url: fileUrl(f),
           hashes: { sha256: hash(f) },
+          size: fault?.declaredSize ?? f.content.length,
           yanked: f.yanked ?? false,
           ...(f.requiresPython ? { 'requires-python': f.requiresPython } : {}),
           ...(f.uploadTime ? { 'upload-time': f.uploadTime } : {}),
@@ -193,7 +234,7 @@ export class IndexServer {
       const y = f.yanked === undefined || f.yanked === false ? '' : f.yanked === true ? ' data-yanked' : ` data-yanked="${escapeAttr(f.yanked)}"`
       const rp = f.requiresPython ? ` data-requires-python="${escapeAttr(f.requiresPython)}"` : ''
       const prov = f.provenance ? ` data-provenance="../../provenance/${f.filename}"` : ''
-      return `    <a href="../../files/${f.filename}#sha256=${hash(f)}"${rp}${y}${prov}>${f.filename}</a><br/>`
+      return `    <a href="${fileUrl(f)}#sha256=${hash(f)}"${rp}${y}${prov}>${f.filename}</a><br/>`
     })
     const html = `<!DOCTYPE html>\n<html><head><meta name="pypi:repository-version" content="1.0"><title>Links for ${name}</title></head>\n<body><h1>Links for ${name}</h1>\n${links.join('\n')}\n</body></html>\n`
     return { body: Buffer.from(html), contentType: 'text/html; charset=utf-8' }

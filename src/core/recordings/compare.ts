@@ -185,6 +185,4 @@ export async function compareRecordings(changes: readonly FileChange[], load: Lo
 }
 
 /** The sentence added to the run's reason when the patch was withheld. */
-export function patchNoteForReason(diff: FixtureDiff | null): string {
-  return diff?.patchNote === SECRET_NOTE ? `; ${SECRET_NOTE}` : ''
-}
+

@@ -71,3 +71,8 @@ export const LIMITS = {
 
 /** The one note that also goes into the run's reason: the patch exists but must not be published. */
 export const SECRET_NOTE = 'patch withheld: a recording contains the value of a secret'
+
+/** What the reason says when the patch was withheld. */
+export function patchNoteForReason(diff: FixtureDiff | null): string {
+  return diff?.patchNote === SECRET_NOTE ? `; ${SECRET_NOTE}` : ''
+}
