@@ -8,7 +8,7 @@ import * as path from 'node:path'
 import { World } from './harness/world'
 import { wheel } from './harness/dists'
 import { ROOT, tempDir } from './harness/action'
-import { running, shownText } from './harness/assertions'
+import { running, shownText, peakMemorySampler } from './harness/assertions'
 
 const PKG = 'demo-upstream'
 const VERSION = '1.4.0'
@@ -137,18 +137,9 @@ line = "x" * 90
 w = sys.stdout.write
 for i in range(1_000_000): w(f"{i:08d} {line}\\n")
 w("THE-LAST-LINE\\n")'`
-    let peakKb = 0
-    let pid = 0
-    const sampler = setInterval(() => {
-      try {
-        const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
-        if (m) peakKb = Math.max(peakKb, Number(m[1]))
-      } catch {
-        // not started yet, or gone
-      }
-    }, 20)
-    const r = await world.run({ package: PKG, 'replay-command': cmd }, { onStart: (p) => (pid = p) })
-    clearInterval(sampler)
+    const memory = peakMemorySampler()
+    const r = await world.run({ package: PKG, 'replay-command': cmd }, { onStart: memory.onStart })
+    const peakKb = memory.stop()
     assert.equal(r.outputs.outcome, 'compatible', r.stderr)
     const tail = r.result.replay.logTail.split('\n')
     assert.equal(tail.at(-1), 'THE-LAST-LINE')

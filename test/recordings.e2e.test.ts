@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { World } from './harness/world'
+import { peakMemorySampler } from './harness/assertions'
 import { wheel } from './harness/dists'
 import { ROOT, tempDir } from './harness/action'
 
@@ -155,21 +156,12 @@ test('a 50 MB recordings folder: bounded memory, large files compared by hash on
     fs.writeFileSync(path.join(dir, `${String(i).padStart(2, '0')}${'f'.repeat(62)}.json`), text)
   }
   assert.ok(total > 50 * 1024 * 1024, `${total} bytes generated`)
-  let peakKb = 0
-  let pid = 0
-  const sampler = setInterval(() => {
-    try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
-      if (m) peakKb = Math.max(peakKb, Number(m[1]))
-    } catch {
-      // not started yet, or gone
-    }
-  }, 20)
+  const memory = peakMemorySampler()
   const r = await world.run(
     { package: PKG, 'replay-command': 'exit 1', 'record-command': `sed -i 's/"FIRST"/"First"/' recordings/*.json`, 'fixtures-path': 'recordings' },
-    { workspace: ws, onStart: (p) => (pid = p) },
+    { workspace: ws, onStart: memory.onStart },
   )
-  clearInterval(sampler)
+  const peakKb = memory.stop()
   assert.equal(r.outputs.outcome, 'needs-recording', r.stdout)
   const d = r.result.fixtureDiff
   assert.deepEqual(d.counts, { added: 0, removed: 0, requestChanged: 0, responseChanged: 50, files: 50 })

@@ -10,7 +10,6 @@ export interface IndexFile {
   sha256?: string
   /** PEP 592: false, or the reason given (may be empty). */
   yanked: false | string
-  requiresPython?: string
   /** PEP 700, JSON only. */
   uploadTime?: Date
   /** PEP 700 `size` in bytes, JSON only: a download may not be longer. */
@@ -106,7 +105,6 @@ export function parseJsonPage(body: string, pageUrl: string, project: string): P
       url: fromFragment.url,
       sha256: sha,
       yanked,
-      requiresPython: typeof f['requires-python'] === 'string' ? f['requires-python'] : undefined,
       uploadTime: uploaded && !Number.isNaN(uploaded.getTime()) ? uploaded : undefined,
       size,
       version: fileVersion(f.filename, want),
@@ -219,14 +217,12 @@ export function parseHtmlPage(body: string, pageUrl: string, project: string): P
     const text = unescapeHtml(stripTags(inner)).trim()
     const filename = text || lastPathSegment(url)
     const y = attrs.get('data-yanked')
-    const rp = attrs.get('data-requires-python')
     const prov = attrs.get('data-provenance')
     files.push({
       filename,
       url,
       sha256,
       yanked: y === undefined ? false : y === true ? '' : y,
-      requiresPython: typeof rp === 'string' ? rp : undefined,
       version: fileVersion(filename, want),
       provenanceUrl: typeof prov === 'string' ? (resolveUrl(prov, base) ?? undefined) : undefined,
     })

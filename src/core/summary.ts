@@ -2,7 +2,7 @@
 import type { History, PhaseReport, ResultFile } from './vocabulary'
 import { EMOJI, OWN_SUMMARY_LIMIT, boundedList, cell, clip, escapeHtml, foldedPre, inline } from './markdown'
 import { renderRecordingsSection } from './recordings/render'
-import { formatBytes } from './units'
+import { formatBytes } from './bytes'
 
 /** Fixture changes listed in the summary; the result file has them all. */
 const MAX_FIXTURES_LISTED = 500

@@ -48,7 +48,6 @@ export class LineSplitter {
 export class Tail {
   private lines: string[] = []
   private bytes = 0
-  private dropped = 0
 
   constructor(
     private readonly maxLines = 200,
@@ -62,7 +61,6 @@ export class Tail {
     this.bytes += Buffer.byteLength(line) + 1
     while (this.lines.length > this.maxLines || (this.bytes > this.maxBytes && this.lines.length > 1)) {
       this.bytes -= Buffer.byteLength(this.lines.shift()!) + 1
-      this.dropped++
     }
   }
 

@@ -13,7 +13,6 @@ import { execWithDeadline, REGEX_DEADLINE_MS, RegexTimeout } from '../io/regex'
 
 export interface Resolution {
   version: string
-  channel: EffectiveChannel
   indexUrl: string
   /** Project pages by name, reused by the prefetch stage. */
   pages: Map<string, ProjectPage>
@@ -106,7 +105,7 @@ export async function resolveVersion(inputs: Inputs, pinnedVersion: string): Pro
     if (!findRelease(cpage.files, release.version)) throw notFound(companion, release.version, indexUrl, cpage, 'Companion')
     core.info(`Companion ${companion} ${release.version}: present`)
   })
-  return { version: release.version, channel, indexUrl, pages, release, warnings: stale ? [stale] : [] }
+  return { version: release.version, indexUrl, pages, release, warnings: stale ? [stale] : [] }
 }
 
 function logSkipped(skipped: { version: string; reason: string }[]): void {

@@ -8,7 +8,7 @@ import * as path from 'node:path'
 import type { Inputs } from '../inputs'
 import { currentPlatform } from '../core/platform'
 import type { ResultFile } from '../core/vocabulary'
-import { formatBytes } from '../core/units'
+import { formatBytes } from '../core/bytes'
 import { cacheClient, restore, save } from '../io/actions-cache'
 import { sentinelTemp } from '../io/runner'
 

@@ -46,3 +46,27 @@ export function shownText(md: string): string {
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&')
 }
+
+/**
+ * Samples the peak resident memory (VmHWM) of the process whose pid `onStart` receives, for a
+ * run of the action: `{ onStart, stop() }`, where stop() ends sampling and gives the peak in kB.
+ */
+export function peakMemorySampler(): { onStart: (pid: number) => void; stop: () => number } {
+  let peakKb = 0
+  let pid = 0
+  const sampler = setInterval(() => {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
+      if (m) peakKb = Math.max(peakKb, Number(m[1]))
+    } catch {
+      // not started yet, or gone
+    }
+  }, 20)
+  return {
+    onStart: (p) => (pid = p),
+    stop: () => {
+      clearInterval(sampler)
+      return peakKb
+    },
+  }
+}
