@@ -8,13 +8,14 @@ import * as path from 'node:path'
 import { World } from '../test/harness/world'
 import { wheel } from '../test/harness/dists'
 import { MAIN, REPORT, ROOT, runnerEnv, tempDir, type RunnerDirs } from '../test/harness/action'
+import { PYTHON as VENV_PYTHON } from '../test/harness/python'
 import { CacheServer } from '../test/harness/cache-server'
 
 const execFileAsync = promisify(execFile)
 const RUNS = Number(process.env.BENCH_RUNS) || 5
 const DEPENDENCIES = 30
 const MEASURE = path.join(ROOT, 'bench/measure.py')
-const PYTHON = process.env.PYTHON || 'python3'
+const PYTHON = process.env.PYTHON || VENV_PYTHON
 
 interface Sample {
   ms: number

@@ -25,6 +25,7 @@ import { RequestError } from './io/http'
 import { maskNamedVariables, registerSecrets } from './io/secrets'
 import { checkRunnerFolders } from './io/runner'
 import { runIsForkPullRequest } from './io/event'
+import { mapStack } from './io/source-map'
 
 /** The one message a user reads when the run could not test. */
 export function userMessage(e: unknown): string {
@@ -32,6 +33,12 @@ export function userMessage(e: unknown): string {
   if (e instanceof RequestError) return `${e.url}: ${e.message}. Check the URL, the network, or try again later.`
   const err = e instanceof Error ? e : new Error(String(e))
   return `unexpected internal error: ${err.message}. Please report it with this log.`
+}
+
+/** userMessage(e), and for a bug its stack in the log, with src/ file names (io/source-map.ts). */
+function failureMessage(e: unknown): string {
+  if (!(e instanceof UserError) && !(e instanceof RequestError)) core.error(e instanceof Error && e.stack ? mapStack(e.stack) : String(e), { title: 'compat-sentinel: unexpected internal error' })
+  return userMessage(e)
 }
 
 async function checkWorkingDirectory(dir: string): Promise<void> {
@@ -128,8 +135,8 @@ export async function run(): Promise<void> {
   // The runner cancels a step with SIGINT, then SIGTERM.
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => abort(`cancelled (${sig}) before the run finished`))
   // Whatever escapes still ends in a report, never in a bare stack trace.
-  process.on('uncaughtException', (e) => abort(userMessage(e)))
-  process.on('unhandledRejection', (e) => abort(userMessage(e)))
+  process.on('uncaughtException', (e) => abort(failureMessage(e)))
+  process.on('unhandledRejection', (e) => abort(failureMessage(e)))
   // Work left waiting on an event that already fired (or any forgotten promise) drains the event
   // loop, and Node would exit 0 with nothing written: publish an error instead, and fail.
   process.once('beforeExit', () => {
@@ -145,7 +152,7 @@ export async function run(): Promise<void> {
     if (!loaded.ok) throw loaded.error
     await pipeline(loaded.inputs, state, memory)
   } catch (e) {
-    fail(userMessage(e))
+    fail(failureMessage(e))
   }
   await finish()
   // A cache call given up on may still hold a socket open; the run is over, so do not wait for it.

@@ -2,7 +2,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import * as fs from 'node:fs'
-import { MAIN_OUTPUTS, runAction } from './harness/action'
+import { runAction } from './harness/action'
 import { assertErrorRun } from './harness/assertions'
 
 const valid = { package: 'llama-stack', 'replay-command': 'true' }

@@ -11,6 +11,7 @@ import { escapeHtml } from '../core/markdown'
 import { stage } from '../stages/stage'
 import { decide, findLegIssue, legFacts, type IssueAction, type LegFacts } from '../core/tracking-issue'
 import { GitHubError, githubClient, type Issue, type IssueClient } from '../io/github'
+import { mapStack } from '../io/source-map'
 
 interface Done {
   opened: string[]
@@ -140,6 +141,7 @@ export async function runIssue(): Promise<void> {
       }
     })
   } catch (e) {
+    if (!(e instanceof UserError || e instanceof GitHubError)) core.error(mapStack((e as Error).stack ?? String(e)), { title: 'compat-sentinel issue: unexpected internal error' })
     failures.push(e instanceof UserError || e instanceof GitHubError ? e.message : `unexpected internal error: ${(e as Error).message}. Please report it with this log.`)
   }
   const failure = mask(failures.join('\n'))
@@ -147,4 +149,6 @@ export async function runIssue(): Promise<void> {
   if (failure) core.setFailed(failure)
 }
 
+// Stack traces with src/ file names, without NODE_OPTIONS on the runner (see io/source-map.ts).
+process.setSourceMapsEnabled(true)
 void runIssue()

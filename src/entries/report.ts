@@ -7,6 +7,7 @@ import { EMOJI, clip, inline, slackSafe } from '../core/markdown'
 import { UserError, type Outcome } from '../core/vocabulary'
 import { readResultFiles } from '../io/result-files'
 import { runInfo } from '../io/runner'
+import { mapStack } from '../io/source-map'
 
 async function runReport(): Promise<void> {
   const loaded = loadReportInputs()
@@ -22,6 +23,7 @@ async function runReport(): Promise<void> {
     if (failOn.has(c.overall)) core.setFailed(`compat-sentinel overall status: ${c.overall}\n${c.lines.join('\n')}`)
   } catch (e) {
     const message = e instanceof UserError ? e.message : `unexpected internal error: ${(e as Error).message}`
+    if (!(e instanceof UserError)) core.error(mapStack((e as Error).stack ?? message), { title: 'compat-sentinel report: unexpected internal error' })
     const run = runInfo()
     const slack = slackSafe({ overall_status: 'error', overall_emoji: EMOJI.error, details: message, workflow_run_url: run.url, repository: run.repository })
     // A report that could not read its legs is news: nobody would hear of it otherwise.
@@ -41,4 +43,6 @@ async function publish(overall: Outcome, summary: string, slack: Record<string, 
   if (process.env.GITHUB_STEP_SUMMARY) await fs.appendFile(process.env.GITHUB_STEP_SUMMARY, markdown).catch((e: Error) => core.warning(`Could not write the job summary: ${e.message}`))
 }
 
+// Stack traces with src/ file names, without NODE_OPTIONS on the runner (see io/source-map.ts).
+process.setSourceMapsEnabled(true)
 void runReport()

@@ -72,6 +72,7 @@ export async function resolveVersion(inputs: Inputs, pinnedVersion: string): Pro
   const channel = effectiveChannel(inputs)
   const indexUrl = defaultIndex(inputs)
   core.info(`Index: ${redactUrl(indexUrl)}`)
+  core.debug(`channel ${channel}${inputs.version ? ' (an explicit version overrides the channel)' : ''}; index ${inputs.indexUrl ? "from 'index-url'" : `the default for ${channel}`}`)
   const page = await fetchProject(indexUrl, inputs.package)
   const pages = new Map([[inputs.package, page]])
 

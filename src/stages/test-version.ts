@@ -6,6 +6,7 @@ import * as core from '@actions/core'
 import { skippedPhase, type PhaseReport } from '../core/vocabulary'
 import { notInstallableReason } from '../core/classify'
 import { installerFailure } from '../core/log-lines'
+import { redactUrl } from '../io/secrets'
 import { mask } from '../io/secrets'
 import { sentinelTemp } from '../io/runner'
 import type { Resolution } from './resolve'
@@ -56,7 +57,9 @@ export interface Tested {
  */
 export async function testVersion(inputs: Inputs, resolution: Resolution, what: { package: string; version: string; channel: string }, onPrefetched?: (p: Prefetched) => void): Promise<Tested> {
   let wheels: Prefetched | undefined
-  if (shouldPrefetch(inputs.prefetchWheels, resolution.indexUrl)) {
+  const prefetch = shouldPrefetch(inputs.prefetchWheels, resolution.indexUrl)
+  core.debug(`prefetch-wheels ${inputs.prefetchWheels}: ${prefetch ? 'prefetching' : 'not prefetching'} (index ${redactUrl(resolution.indexUrl)}${inputs.prefetchWheels === 'auto' ? ', prefetched unless it is pypi.org' : ''})`)
+  if (prefetch) {
     wheels = await stage('Prefetch wheels', () => prefetchWheels(inputs, resolution))
     onPrefetched?.(wheels)
   }

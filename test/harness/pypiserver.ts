@@ -5,6 +5,7 @@ import * as net from 'node:net'
 import * as path from 'node:path'
 import { tempDir } from './action'
 import type { Dist } from './dists'
+import { PYTHON, SETUP_HINT } from './python'
 
 async function freePort(): Promise<number> {
   const srv = net.createServer()
@@ -16,10 +17,10 @@ async function freePort(): Promise<number> {
 
 function pypiServerCommand(): string[] {
   try {
-    execFileSync('python3', ['-c', 'import pypiserver'], { stdio: 'ignore' })
-    return ['python3', '-m', 'pypiserver']
+    execFileSync(PYTHON, ['-c', 'import pypiserver'], { stdio: 'ignore' })
+    return [PYTHON, '-m', 'pypiserver']
   } catch {
-    throw new Error('pypiserver is not installed: run `python3 -m pip install pypiserver==2.4.2` (as .ci/run does).')
+    throw new Error(`pypiserver is not installed for ${PYTHON}. ${SETUP_HINT}`)
   }
 }
 

@@ -6,6 +6,7 @@ import * as path from 'node:path'
 import { IndexServer } from './index-server'
 import { ROOT, runAction, tempDir, type RunOptions, type RunResult } from './action'
 import { sha256 } from './dists'
+import { PYTHON, SETUP_HINT } from './python'
 import { zip } from './zip'
 import { currentPlatform, uvTarget } from '../../src/core/platform'
 
@@ -17,20 +18,17 @@ export interface UvRelease {
   binary: string
 }
 
-const PIP_HINT = 'The tests run the real uv: install it with `python3 -m pip install uv==0.13.9` (as .ci/run does).'
+const PIP_HINT = `The tests run the real uv. ${SETUP_HINT}`
 
 /** The uv binary that pip installed, found through Python so PATH tricks cannot hide it. */
 export function realUvBinary(): string {
-  // python3 on Linux and macOS, python on Windows runners.
-  for (const python of ['python3', 'python']) {
-    try {
-      const bin = execFileSync(python, ['-c', 'import uv; print(uv.find_uv_bin())'], { encoding: 'utf8' }).trim()
-      if (bin && fs.existsSync(bin)) return bin
-    } catch {
-      // try the next name
-    }
+  try {
+    const bin = execFileSync(PYTHON, ['-c', 'import uv; print(uv.find_uv_bin())'], { encoding: 'utf8' }).trim()
+    if (bin && fs.existsSync(bin)) return bin
+  } catch {
+    // reported below
   }
-  throw new Error(`uv was not found. ${PIP_HINT}`)
+  throw new Error(`uv was not found by ${PYTHON}. ${PIP_HINT}`)
 }
 
 let release: UvRelease | undefined
