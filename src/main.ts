@@ -112,9 +112,13 @@ export async function run(): Promise<void> {
   const memory = loaded.ok ? await stage('Restore history', () => restoreHistory(loaded.inputs)) : null
   let finished: Promise<void> | undefined
   let published = false
+  // Once the run is cancelled or has crashed, that is its verdict: a phase the cancellation killed
+  // must not be classified afterwards as `incompatible`.
+  let aborted = ''
   // The result is published first: saving the history must never stand in its way.
   const finish = () =>
     (finished ??= (async () => {
+      if (aborted) fail(aborted)
       rememberRun(state, memory, loaded.ok ? loaded.inputs.notifyOn : 'change')
       await publish(state, failOn)
       published = true
@@ -126,7 +130,8 @@ export async function run(): Promise<void> {
   }
   // One way out for a cancelled or crashed run: stop the commands, still publish, exit non-zero.
   const abort = (reason: string) => {
-    fail(reason)
+    aborted ||= reason
+    fail(aborted)
     void stopCurrentPhase()
       .then(finish)
       .finally(() => process.exit(1))
