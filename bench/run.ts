@@ -137,10 +137,28 @@ async function main(): Promise<void> {
   const bareRuns = await repeat(RUNS, () => measure([node, '-e', '']))
   const coldMs = median(coldRuns.map((s) => s.ms))
   const coldPeak = Math.max(...coldRuns.map((s) => s.peakMb))
-  row({ scenario: 'cold start: fail on a missing input', ours: 'node dist/index.js, whole process', oursMs: coldMs, baseline: "node -e ''", baselineMs: median(bareRuns.map((s) => s.ms)), peakMb: coldPeak, goal: '<= 3x', met: coldMs <= 3 * median(bareRuns.map((s) => s.ms)) })
+  row({
+    scenario: 'cold start: fail on a missing input',
+    ours: 'node dist/index.js, whole process',
+    oursMs: coldMs,
+    baseline: "node -e ''",
+    baselineMs: median(bareRuns.map((s) => s.ms)),
+    peakMb: coldPeak,
+    goal: '<= 3x',
+    met: coldMs <= 3 * median(bareRuns.map((s) => s.ms)),
+  })
   const firstLine = median(await repeat(RUNS, () => timeToFirstOutput(node, [MAIN], { ...process.env, ...missingInput() })))
   const bareFirst = median(await repeat(RUNS, () => timeToFirstOutput(node, ['-e', 'console.log(1)'], process.env)))
-  row({ scenario: 'cold start: first log line', ours: 'node dist/index.js', oursMs: firstLine, baseline: "node -e 'console.log(1)'", baselineMs: bareFirst, peakMb: coldPeak, goal: '<= 3x', met: firstLine <= 3 * bareFirst })
+  row({
+    scenario: 'cold start: first log line',
+    ours: 'node dist/index.js',
+    oursMs: firstLine,
+    baseline: "node -e 'console.log(1)'",
+    baselineMs: bareFirst,
+    peakMb: coldPeak,
+    goal: '<= 3x',
+    met: firstLine <= 3 * bareFirst,
+  })
 
   // 2. Warm whole pipeline: uv cached, wheels already in wheels-dir, replay `true`.
   console.log('warm pipeline')
@@ -158,30 +176,66 @@ true`
   const shellRuns = await repeat(RUNS, () => measure(['bash', '-c', shell]))
   const warmMs = median(warm.map((s) => s.ms))
   const shellMs = median(shellRuns.map((s) => s.ms))
-  row({ scenario: 'warm pipeline (replay `true`)', ours: 'whole action run', oursMs: warmMs, baseline: 'curl | jq + pip download --no-deps + true', baselineMs: shellMs, peakMb: Math.max(...warm.map((s) => s.peakMb)), goal: '<= 0.25x', met: warmMs <= 0.25 * shellMs })
+  row({
+    scenario: 'warm pipeline (replay `true`)',
+    ours: 'whole action run',
+    oursMs: warmMs,
+    baseline: 'curl | jq + pip download --no-deps + true',
+    baselineMs: shellMs,
+    peakMb: Math.max(...warm.map((s) => s.peakMb)),
+    goal: '<= 0.25x',
+    met: warmMs <= 0.25 * shellMs,
+  })
   const uvWarm = median(warm.map((s) => stageMs(s.log, 'Install uv')))
-  row({ scenario: 'uv stage, warm (tool-cache hit)', ours: 'Install uv stage', oursMs: uvWarm, baseline: '—', baselineMs: null, peakMb: Math.max(...warm.map((s) => s.peakMb)), goal: '< 50 ms', met: uvWarm < 50 })
+  row({
+    scenario: 'uv stage, warm (tool-cache hit)',
+    ours: 'Install uv stage',
+    oursMs: uvWarm,
+    baseline: '—',
+    baselineMs: null,
+    peakMb: Math.max(...warm.map((s) => s.peakMb)),
+    goal: '< 50 ms',
+    met: uvWarm < 50,
+  })
 
   // 3. Resolution, whole process against curl | jq: 1,000 releases x 10 files, then a
   // 100,000-file page (the size of the biggest projects on PyPI) for peak memory.
-  for (const [project, label, memoryGoalMb] of [['bench-big', '1,000 releases x 10 files', 100], ['bench-huge', '100,000-file JSON page', 150]] as const) {
+  for (const [project, label, memoryGoalMb] of [
+    ['bench-big', '1,000 releases x 10 files', 100],
+    ['bench-huge', '100,000-file JSON page', 150],
+  ] as const) {
     console.log(`resolution of ${label}`)
-    const resolveRuns = await repeat(RUNS, () => measure([node, MAIN], actionEnv(world, { package: project, channel: 'dev', 'prefetch-wheels': 'false', 'cache-uv': 'false', 'replay-command': 'true' }, runnerDirs(toolCache))))
+    const resolveRuns = await repeat(RUNS, () =>
+      measure([node, MAIN], actionEnv(world, { package: project, channel: 'dev', 'prefetch-wheels': 'false', 'cache-uv': 'false', 'replay-command': 'true' }, runnerDirs(toolCache))),
+    )
     if (resolveRuns.some((s) => s.exit !== 0)) throw new Error(`resolution run failed:\n${resolveRuns.find((s) => s.exit !== 0)!.log.slice(-3000)}`)
     const jqRuns = await repeat(RUNS, () => measure(['bash', '-c', `curl -s -H 'Accept: application/vnd.pypi.simple.v1+json' "${index}${project}/" | jq -r '[.files[].filename] | sort | last'`]))
     const resolveMs = median(resolveRuns.map((s) => s.ms))
     const resolvePeak = Math.max(...resolveRuns.map((s) => s.peakMb))
     const jqMs = median(jqRuns.map((s) => s.ms))
-    row({ scenario: `resolve ${label}`, ours: `whole action run (Resolve stage ${median(resolveRuns.map((s) => stageMs(s.log, 'Resolve the upstream version'))).toFixed(0)} ms)`, oursMs: resolveMs, baseline: 'curl -s <json> | jq sort', baselineMs: jqMs, peakMb: resolvePeak, goal: `<= 1.5x, < ${memoryGoalMb} MB`, met: resolveMs <= 1.5 * jqMs && resolvePeak < memoryGoalMb })
+    row({
+      scenario: `resolve ${label}`,
+      ours: `whole action run (Resolve stage ${median(resolveRuns.map((s) => stageMs(s.log, 'Resolve the upstream version'))).toFixed(0)} ms)`,
+      oursMs: resolveMs,
+      baseline: 'curl -s <json> | jq sort',
+      baselineMs: jqMs,
+      peakMb: resolvePeak,
+      goal: `<= 1.5x, < ${memoryGoalMb} MB`,
+      met: resolveMs <= 1.5 * jqMs && resolvePeak < memoryGoalMb,
+    })
   }
 
   // 4. Prefetch of 20 wheels of 5 MB, whole process: against pip download, and against a raw parallel download.
   console.log('prefetch 20 x 5 MB')
   const companions = many.slice(1).join(',')
-  const prefetchRuns = await repeat(RUNS, () => measure([node, MAIN], actionEnv(world, { package: many[0]!, 'companion-packages': companions, 'prefetch-wheels': 'true', 'replay-command': 'true' }, runnerDirs(toolCache))))
+  const prefetchRuns = await repeat(RUNS, () =>
+    measure([node, MAIN], actionEnv(world, { package: many[0]!, 'companion-packages': companions, 'prefetch-wheels': 'true', 'replay-command': 'true' }, runnerDirs(toolCache))),
+  )
   if (prefetchRuns.some((s) => s.exit !== 0)) throw new Error(`prefetch run failed:\n${prefetchRuns.find((s) => s.exit !== 0)!.log.slice(-3000)}`)
   const prefetchMs = median(prefetchRuns.map((s) => s.ms))
-  const pipRuns = await repeat(RUNS, () => measure([PYTHON, '-m', 'pip', 'download', '--no-deps', '--quiet', '--disable-pip-version-check', '--index-url', index, '-d', tempDir('bench-pip-'), ...many.map((p) => `${p}==1.0.0`)]))
+  const pipRuns = await repeat(RUNS, () =>
+    measure([PYTHON, '-m', 'pip', 'download', '--no-deps', '--quiet', '--disable-pip-version-check', '--index-url', index, '-d', tempDir('bench-pip-'), ...many.map((p) => `${p}==1.0.0`)]),
+  )
   const urls = many.map((p) => `${world.server.url}/files/${p.replace(/-/g, '_')}-1.0.0-py3-none-any.whl`)
   // The loopback limit: node:http, all 20 at once, streamed straight to files, nothing checked.
   const raw = `const http=require('http'),fs=require('fs');const d=process.argv[1];Promise.all(process.argv.slice(2).map((u,i)=>new Promise((ok,ko)=>http.get(u,(r)=>r.pipe(fs.createWriteStream(d+'/'+i)).on('finish',ok)).on('error',ko))))`
@@ -189,17 +243,46 @@ true`
   const pipMs = median(pipRuns.map((s) => s.ms))
   const rawMs = median(rawRuns.map((s) => s.ms))
   const prefetchPeak = Math.max(...prefetchRuns.map((s) => s.peakMb))
-  row({ scenario: 'prefetch 20 x 5 MB vs pip', ours: 'whole action run', oursMs: prefetchMs, baseline: 'pip download --no-deps', baselineMs: pipMs, peakMb: prefetchPeak, goal: '<= 0.5x', met: prefetchMs * 2 <= pipMs })
-  row({ scenario: 'prefetch 20 x 5 MB vs raw', ours: 'whole action run', oursMs: prefetchMs, baseline: 'raw parallel node:http to files', baselineMs: rawMs, peakMb: prefetchPeak, goal: '<= 1.5x', met: prefetchMs <= 1.5 * rawMs })
+  row({
+    scenario: 'prefetch 20 x 5 MB vs pip',
+    ours: 'whole action run',
+    oursMs: prefetchMs,
+    baseline: 'pip download --no-deps',
+    baselineMs: pipMs,
+    peakMb: prefetchPeak,
+    goal: '<= 0.5x',
+    met: prefetchMs * 2 <= pipMs,
+  })
+  row({
+    scenario: 'prefetch 20 x 5 MB vs raw',
+    ours: 'whole action run',
+    oursMs: prefetchMs,
+    baseline: 'raw parallel node:http to files',
+    baselineMs: rawMs,
+    peakMb: prefetchPeak,
+    goal: '<= 1.5x',
+    met: prefetchMs <= 1.5 * rawMs,
+  })
 
   // 5. uv cold (empty tool cache), whole process, against curl | tar of the same archive.
   console.log('uv cold')
-  const coldUv = await repeat(RUNS, () => measure([node, MAIN], actionEnv(world, { package: 'bench-upstream', 'prefetch-wheels': 'false', 'cache-uv': 'false', 'replay-command': 'true' }, runnerDirs())))
+  const coldUv = await repeat(RUNS, () =>
+    measure([node, MAIN], actionEnv(world, { package: 'bench-upstream', 'prefetch-wheels': 'false', 'cache-uv': 'false', 'replay-command': 'true' }, runnerDirs())),
+  )
   const uvUrl = `${world.server.url}/uv/${world.uv.version}/${world.uv.asset}`
   const curlTar = await repeat(RUNS, () => measure(['bash', '-c', `curl -s "${uvUrl}" | tar xz -C "${tempDir('bench-tar-')}"`]))
   const uvColdMs = median(coldUv.map((s) => s.ms))
   const curlTarMs = median(curlTar.map((s) => s.ms))
-  row({ scenario: 'uv cold (download, verify, extract, cache)', ours: `whole action run (Install uv stage ${median(coldUv.map((s) => stageMs(s.log, 'Install uv'))).toFixed(0)} ms)`, oursMs: uvColdMs, baseline: 'curl | tar xz', baselineMs: curlTarMs, peakMb: Math.max(...coldUv.map((s) => s.peakMb)), goal: '<= 1.5x', met: uvColdMs <= 1.5 * curlTarMs })
+  row({
+    scenario: 'uv cold (download, verify, extract, cache)',
+    ours: `whole action run (Install uv stage ${median(coldUv.map((s) => stageMs(s.log, 'Install uv'))).toFixed(0)} ms)`,
+    oursMs: uvColdMs,
+    baseline: 'curl | tar xz',
+    baselineMs: curlTarMs,
+    peakMb: Math.max(...coldUv.map((s) => s.peakMb)),
+    goal: '<= 1.5x',
+    met: uvColdMs <= 1.5 * curlTarMs,
+  })
 
   // 6. uv's cache across runs: a consumer whose replay installs an upstream with dependencies
   // through `uv run --with`, first run (cold) against a second run on a fresh runner whose uv
@@ -224,18 +307,31 @@ true`
   if (bad) throw new Error(`uv cache run failed:\n${bad.log.slice(-3000)}`)
   const firstMs = median(firstRuns.map((s) => stageMs(s.log, 'Replay')))
   const secondMs = median(secondRuns.map((s) => stageMs(s.log, 'Replay')))
-  row({ scenario: `uv run --with a server of ${DEPENDENCIES} dependencies: replay with a restored uv cache`, ours: 'Replay stage, second run', oursMs: secondMs, baseline: 'Replay stage, first run (cold uv cache)', baselineMs: firstMs, peakMb: Math.max(...secondRuns.map((s) => s.peakMb)), goal: '< 1x', met: secondMs < firstMs })
+  row({
+    scenario: `uv run --with a server of ${DEPENDENCIES} dependencies: replay with a restored uv cache`,
+    ours: 'Replay stage, second run',
+    oursMs: secondMs,
+    baseline: 'Replay stage, first run (cold uv cache)',
+    baselineMs: firstMs,
+    peakMb: Math.max(...secondRuns.map((s) => s.peakMb)),
+    goal: '< 1x',
+    met: secondMs < firstMs,
+  })
 
   await world.close()
 
   // 6. What the bundle costs on disk.
   const size = (f: string) => fs.statSync(f).size / 2 ** 20
   const chunks = fs.readdirSync(path.dirname(MAIN)).filter((f) => /^\d+\.index\.js$/.test(f))
-  const sizes = { 'dist/index.js': size(MAIN), ...Object.fromEntries(chunks.map((c) => [`dist/${c} (loaded on demand)`, size(path.join(path.dirname(MAIN), c))])), 'dist/report/index.js': size(REPORT) }
+  const sizes = {
+    'dist/index.js': size(MAIN),
+    ...Object.fromEntries(chunks.map((c) => [`dist/${c} (loaded on demand)`, size(path.join(path.dirname(MAIN), c))])),
+    'dist/report/index.js': size(REPORT),
+  }
 
   printTable(sizes)
   const out = path.join(ROOT, 'bench/results.json')
-  fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, platform: `${process.platform}/${process.arch}`, runs: RUNS, rows, distMb: sizes }, null, 2) + '\n')
+  fs.writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, platform: `${process.platform}/${process.arch}`, runs: RUNS, rows, distMb: sizes }, null, 2)}\n`)
   console.log(`\nwritten to ${path.relative(ROOT, out)}`)
 }
 
@@ -245,13 +341,16 @@ function printTable(sizes: Record<string, number>): void {
   const lines = [
     '| scenario | ours | baseline | ratio | peak memory | goal | met |',
     '|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${esc(r.scenario)} | ${fmt(r.oursMs)} (${esc(r.ours)}) | ${r.baselineMs === null ? '—' : `${fmt(r.baselineMs)} (${esc(r.baseline)})`} | ${r.ratio === null ? '—' : `${r.ratio.toFixed(2)}x`} | ${r.peakMb.toFixed(0)} MB | ${esc(r.goal)} | ${r.met ? 'yes' : '**no**'} |`),
+    ...rows.map(
+      (r) =>
+        `| ${esc(r.scenario)} | ${fmt(r.oursMs)} (${esc(r.ours)}) | ${r.baselineMs === null ? '—' : `${fmt(r.baselineMs)} (${esc(r.baseline)})`} | ${r.ratio === null ? '—' : `${r.ratio.toFixed(2)}x`} | ${r.peakMb.toFixed(0)} MB | ${esc(r.goal)} | ${r.met ? 'yes' : '**no**'} |`,
+    ),
     '',
     '| bundle | size | goal |',
     '|---|---|---|',
     ...Object.entries(sizes).map(([k, v]) => `| ${k} | ${v.toFixed(2)} MB | ${k === 'dist/index.js' ? `< 2 MB: ${v < 2 ? 'yes' : '**no**'}` : '—'} |`),
   ]
-  console.log('\n' + lines.join('\n'))
+  console.log(`\n${lines.join('\n')}`)
 }
 
 await main()

@@ -52,9 +52,22 @@ function renderForTerminal(md: string): string {
   return md
     .replace(/<details><summary>(.*?)<\/summary>/g, '  ▸ $1')
     .replace(/<\/?(pre|details)>/g, '')
-    .replace(/^\|(.*)\|$/gm, (_, row: string) => (/^[-| ]+$/.test(row) ? '' : '  ' + row.split('|').map((c) => c.trim()).filter(Boolean).join('  ·  ')))
+    .replace(/^\|(.*)\|$/gm, (_, row: string) =>
+      /^[-| ]+$/.test(row)
+        ? ''
+        : '  ' +
+          row
+            .split('|')
+            .map((c) => c.trim())
+            .filter(Boolean)
+            .join('  ·  '),
+    )
     .replace(/^## /gm, '')
-    .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#124;/g, '|').replace(/&#96;/g, '`').replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&#124;/g, '|')
+    .replace(/&#96;/g, '`')
+    .replace(/&amp;/g, '&')
     .replace(/\n{3,}/g, '\n\n')
     .trim()
 }
@@ -64,9 +77,16 @@ const rule = (title: string) => console.log(`\n━━━ ${title} ${'━'.repeat
 function show(r: RunResult): void {
   const o = r.outputs
   console.log(`verdict: ${o.summary}`)
-  for (const k of ['outcome', 'version', 'channel', 'pinned-version', 'is-pinned', 'replay-result', 'record-result', 'fixtures-changed', 'uv-version', 'wheels-cache-hit']) console.log(`  ${k.padEnd(17)} ${o[k]}`)
+  for (const k of ['outcome', 'version', 'channel', 'pinned-version', 'is-pinned', 'replay-result', 'record-result', 'fixtures-changed', 'uv-version', 'wheels-cache-hit'])
+    console.log(`  ${k.padEnd(17)} ${o[k]}`)
   console.log(`  slack-payload     ${o['slack-payload']}`)
-  console.log('\njob summary:\n' + renderForTerminal(r.summary).split('\n').map((l) => '  ' + l).join('\n'))
+  console.log(
+    '\njob summary:\n' +
+      renderForTerminal(r.summary)
+        .split('\n')
+        .map((l) => `  ${l}`)
+        .join('\n'),
+  )
 }
 
 async function main(): Promise<number> {
@@ -125,7 +145,7 @@ async function main(): Promise<number> {
     console.log(`\n  paid provider calls in this leg: ${provider.calls() - paidBefore}`)
     if (r.outputs.outcome !== leg.expect) {
       mismatches.push(`${leg.title}: expected ${leg.expect}, got ${r.outputs.outcome}`)
-      console.log('\n--- full action log of this leg ---\n' + r.stdout + r.stderr)
+      console.log(`\n--- full action log of this leg ---\n${r.stdout}${r.stderr}`)
     }
     if (r.summary.includes(PROVIDER_KEY) || JSON.stringify(r.result).includes(PROVIDER_KEY)) mismatches.push(`${leg.title}: the provider key leaked`)
     const dest = path.join(artifacts, `compat-sentinel-leg-${i + 1}`, path.basename(r.outputs['result-file']!))
@@ -138,14 +158,26 @@ async function main(): Promise<number> {
   console.log(`overall-status: ${report.outputs['overall-status']} (count ${report.outputs.count})`)
   console.log(report.outputs.summary)
   console.log(`slack-payload: ${report.outputs['slack-payload']}`)
-  console.log('\njob summary:\n' + renderForTerminal(report.summary).split('\n').map((l) => '  ' + l).join('\n'))
+  console.log(
+    '\njob summary:\n' +
+      renderForTerminal(report.summary)
+        .split('\n')
+        .map((l) => `  ${l}`)
+        .join('\n'),
+  )
   if (report.outputs['overall-status'] !== 'incompatible') mismatches.push(`report: expected incompatible, got ${report.outputs['overall-status']}`)
 
   rule('issue job: one tracking issue per failing leg (loopback GitHub API)')
   const github = await new GitHubServer().start()
   const issues = await runAction({ 'github-token': github.token }, { entry: ISSUE, workspace: artifacts, env: { GITHUB_API_URL: github.url } })
   for (const k of ['opened', 'updated', 'closed', 'issue-numbers']) console.log(`  ${k.padEnd(14)} ${issues.outputs[k]}`)
-  for (const i of github.issues) console.log(`\nissue #${i.number} [${i.labels.join(', ')}]: ${i.title}\n${renderForTerminal(i.body.replace(/<!--.*-->\n?/g, '')).split('\n').map((l) => '  ' + l).join('\n')}`)
+  for (const i of github.issues)
+    console.log(
+      `\nissue #${i.number} [${i.labels.join(', ')}]: ${i.title}\n${renderForTerminal(i.body.replace(/<!--.*-->\n?/g, ''))
+        .split('\n')
+        .map((l) => `  ${l}`)
+        .join('\n')}`,
+    )
   if (issues.outputs.opened !== 'demo-upstream-dev') mismatches.push(`issue job: expected an issue for demo-upstream-dev, got '${issues.outputs.opened}'\n${issues.stdout}`)
   await github.close()
 

@@ -18,5 +18,10 @@ const env = {
   SELFTEST_UV_URL: `${world.server.url}/uv`,
   SELFTEST_UV_VERSION: world.uv.version,
 }
-fs.writeFileSync(process.env.SELFTEST_ENV_FILE || 'self-test.env', Object.entries(env).map(([k, v]) => `${k}=${v}\n`).join(''))
+fs.writeFileSync(
+  process.env.SELFTEST_ENV_FILE || 'self-test.env',
+  Object.entries(env)
+    .map(([k, v]) => `${k}=${v}\n`)
+    .join(''),
+)
 console.log('self-test servers ready', env)

@@ -242,9 +242,11 @@ export function loadIssueInputs(): IssueInputs {
   const unknown = unknownPlaceholders(titleTemplate)
   if (unknown.length) throw bad('title-template', titleTemplate, `use only the placeholders ${TITLE_PLACEHOLDERS.map((p) => `{${p}}`).join(' ')} (unknown: ${unknown.map((u) => `{${u}}`).join(' ')})`)
   const repository = process.env.GITHUB_REPOSITORY ?? ''
-  if (!/^[\w.-]+\/[\w.-]+$/.test(repository)) throw new UserError(`GITHUB_REPOSITORY is ${JSON.stringify(repository)}, not owner/name: run this step in a GitHub Actions job (or set it when running locally).`)
+  if (!/^[\w.-]+\/[\w.-]+$/.test(repository))
+    throw new UserError(`GITHUB_REPOSITORY is ${JSON.stringify(repository)}, not owner/name: run this step in a GitHub Actions job (or set it when running locally).`)
   const apiUrl = process.env.GITHUB_API_URL || 'https://api.github.com'
-  if (!/^https?:\/\/[^/\s]+/.test(apiUrl)) throw new UserError(`GITHUB_API_URL is ${JSON.stringify(redactUrl(apiUrl))}, not an http(s) URL: leave it to the runner (it points at github.com or your GitHub Enterprise Server).`)
+  if (!/^https?:\/\/[^/\s]+/.test(apiUrl))
+    throw new UserError(`GITHUB_API_URL is ${JSON.stringify(redactUrl(apiUrl))}, not an http(s) URL: leave it to the runner (it points at github.com or your GitHub Enterprise Server).`)
   return {
     results: read('results', '**/compat-sentinel-result-*.json'),
     token,
@@ -332,7 +334,11 @@ function readInputs(): Inputs {
 
   const versionEnv = read('version-env', 'UPSTREAM_VERSION')
   if (!ENV_NAME.test(versionEnv) || RESERVED_ENV.has(versionEnv.toUpperCase()) || RESERVED_PREFIXES.some((p) => versionEnv.toUpperCase().startsWith(p))) {
-    throw bad('version-env', versionEnv, `use an environment variable name of letters, digits and _ (not starting with a digit), other than ${[...RESERVED_ENV].join(', ')} and ${RESERVED_PREFIXES.map((p) => `${p}*`).join(', ')}`)
+    throw bad(
+      'version-env',
+      versionEnv,
+      `use an environment variable name of letters, digits and _ (not starting with a digit), other than ${[...RESERVED_ENV].join(', ')} and ${RESERVED_PREFIXES.map((p) => `${p}*`).join(', ')}`,
+    )
   }
 
   const maskEnv = splitList(read('mask-env'))
@@ -374,7 +380,9 @@ function readInputs(): Inputs {
     recordCommand: core.getInput('record-command').trim(),
     installCommand: core.getInput('install-command').trim(),
     installTimeoutMs: minutes('install-timeout-minutes', read('install-timeout-minutes', '15')),
-    couldNotTestExitCode: couldNotTest ? integer('could-not-test-exit-code', couldNotTest, 1, 255, 'use an exit code from 1 to 255 that your commands use only for "could not test", or leave it empty') : null,
+    couldNotTestExitCode: couldNotTest
+      ? integer('could-not-test-exit-code', couldNotTest, 1, 255, 'use an exit code from 1 to 255 that your commands use only for "could not test", or leave it empty')
+      : null,
     replayAttempts: integer('replay-attempts', read('replay-attempts', '1'), 1, 10, 'use a whole number from 1 to 10'),
     recordOnFork: bool('record-on-fork', read('record-on-fork', 'false')),
     staleAfterDays: stale ? integer('stale-after-days', stale, 0, 100_000, 'use a whole number of days, or 0 to turn the warning off') : null,
@@ -450,4 +458,3 @@ function megabytes(name: string, value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw bad(name, value, 'use a whole number of megabytes (MiB), 1 or more, e.g. 2048')
   return Number(value) * 2 ** 20
 }
-

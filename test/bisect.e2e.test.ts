@@ -14,7 +14,7 @@ import { MAIN_OUTPUTS, tempDir, type RunResult } from './harness/action'
 const PKG = 'bisect-upstream'
 const build = (n: number) => `1.0.0.dev${n}`
 // One build a day, the 12th yesterday.
-const uploaded = (n: number) => new Date(Date.now() - (13 - n) * 86_400_000).toISOString().slice(0, 10) + 'T06:00:00Z'
+const uploaded = (n: number) => `${new Date(Date.now() - (13 - n) * 86_400_000).toISOString().slice(0, 10)}T06:00:00Z`
 // Breaks from the 8th build on; each replay (probes included) leaves its version in replays.log,
 // and record leaves its version in record.log: record must run only for the tested build.
 const REPLAY = 'echo "$UPSTREAM_VERSION" >> replays.log; n=${UPSTREAM_VERSION##*dev}; if [ "$n" -ge 8 ]; then echo "RuntimeError: broken by $UPSTREAM_VERSION"; exit 1; fi'
@@ -58,7 +58,9 @@ function repository() {
     m,
     replays: () => lines('replays.log'),
     records: () => lines('record.log'),
-    clear: () => ['replays.log', 'record.log'].forEach((f) => fs.rmSync(path.join(m.workspace, f), { force: true })),
+    clear: () => {
+      for (const f of ['replays.log', 'record.log']) fs.rmSync(path.join(m.workspace, f), { force: true })
+    },
     async nightly(index: IndexServer, inputs: Record<string, string> = {}): Promise<RunResult> {
       runId++
       const r = await world.run(

@@ -72,7 +72,8 @@ test('compare links fill both versions, URL-encoded; no template, no link', () =
 })
 
 test('candidates: strictly between, of the channel, not yanked, PEP 440 order (not string order)', () => {
-  const f = (version: string, yanked: string | false = false): IndexFile => ({ filename: `p-${version}.tar.gz`, url: `http://x/p-${version}.tar.gz`, version, sha256: 'a'.repeat(64), yanked }) as IndexFile
+  const f = (version: string, yanked: string | false = false): IndexFile =>
+    ({ filename: `p-${version}.tar.gz`, url: `http://x/p-${version}.tar.gz`, version, sha256: 'a'.repeat(64), yanked }) as IndexFile
   const files = ['0.7.2.dev9', '0.10.0.dev1', '0.9.0', '0.8.0.dev3', '0.8.0.dev4', '0.10.0.dev2', '0.7.2.dev10'].map((v) => f(v))
   files.push(f('0.9.5.dev1', 'broken'))
   assert.deepEqual(

@@ -64,11 +64,20 @@ function checkInputs(part: string, declared: Record<string, { required?: boolean
 /** The "Additions (v1.1)" table: names by where they go (`inputs`, `outputs`, `report inputs`, ...). */
 function additions(where: string): string[] {
   const part = section(contract, '## Additions (v1.1')
-  return part
-    .split('\n')
-    .filter((l) => l.startsWith(`| ${where} |`))
-    // Parentheses hold values and cross-references (`provenance` (`verified`, ...)), not names.
-    .flatMap((l) => [...l.split('|')[2]!.replace(/\([^)]*\)/g, '').matchAll(/`([^`]+)`/g)].map((m) => m[1]!))
+  return (
+    part
+      .split('\n')
+      .filter((l) => l.startsWith(`| ${where} |`))
+      // Parentheses hold values and cross-references (`provenance` (`verified`, ...)), not names.
+      .flatMap((l) =>
+        [
+          ...l
+            .split('|')[2]!
+            .replace(/\([^)]*\)/g, '')
+            .matchAll(/`([^`]+)`/g),
+        ].map((m) => m[1]!),
+      )
+  )
 }
 
 test('action.yml declares every input of the contract with its default', () => {
@@ -98,7 +107,12 @@ test('report/action.yml declares the report sub-action of the contract', () => {
   const part = section(contract, '## The report sub-action')
   const [inputs, outputs] = part.split(/\n\| output/)
   checkInputs(inputs!, report.inputs)
-  const outNames = [...rows(outputs!).flatMap((r) => r.names).filter((n) => !n.includes('_')), ...additions('report outputs')]
+  const outNames = [
+    ...rows(outputs!)
+      .flatMap((r) => r.names)
+      .filter((n) => !n.includes('_')),
+    ...additions('report outputs'),
+  ]
   assert.deepEqual(Object.keys(report.outputs).sort(), outNames.sort())
   for (const name of additions('report inputs')) assert.ok(report.inputs[name]?.description, `report input ${name} (contract additions) missing`)
   assert.equal(report.runs.using, 'node24')
@@ -106,7 +120,9 @@ test('report/action.yml declares the report sub-action of the contract', () => {
 })
 
 test('issue/action.yml declares the issue sub-action of the contract additions', () => {
-  const row = section(contract, '## Additions').split('\n').find((l) => l.includes('`issue/action.yml`'))
+  const row = section(contract, '## Additions')
+    .split('\n')
+    .find((l) => l.includes('`issue/action.yml`'))
   assert.ok(row, 'the contract names issue/action.yml')
   const [ins, outs] = row.split(/;\s*outputs/)
   const names = (t: string) => [...t.matchAll(/`([^`]+)`/g)].map((m) => m[1]!).filter((n) => n !== 'issue/action.yml')
@@ -124,7 +140,10 @@ test('README input and output tables match action.yml and report/action.yml', ()
   const names = (part: string) => rows(part).map((r) => r.names[0]!)
   const inputsPart = section(readme, '## Inputs')
   assert.deepEqual(names(inputsPart).sort(), Object.keys(action.inputs).sort())
-  for (const { names: [name], second } of rows(inputsPart)) {
+  for (const {
+    names: [name],
+    second,
+  } of rows(inputsPart)) {
     const input = action.inputs[name!]
     const documented = contractDefault(second)
     assert.equal(Boolean(input.required), documented.required, `README input ${name}: required`)
@@ -136,7 +155,11 @@ test('README input and output tables match action.yml and report/action.yml', ()
   assert.deepEqual(names(rOut!).sort(), Object.keys(report.outputs).sort())
   const [iIn, iOut] = section(readme, '## Tracking issues').split(/\n\| output/)
   assert.deepEqual(names(iIn!).sort(), Object.keys(issue.inputs).sort())
-  for (const { names: [name], second } of rows(iIn!)) assert.equal(String(issue.inputs[name!].default ?? ''), contractDefault(second).value, `README issue input ${name}: default`)
+  for (const {
+    names: [name],
+    second,
+  } of rows(iIn!))
+    assert.equal(String(issue.inputs[name!].default ?? ''), contractDefault(second).value, `README issue input ${name}: default`)
   assert.deepEqual(names(iOut!).sort(), Object.keys(issue.outputs).sort())
 })
 

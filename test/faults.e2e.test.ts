@@ -244,7 +244,12 @@ const rows: Row[] = [
       check: (r) => assert.equal(r.outputs.version, V, 'what was known is still reported'),
     }),
   ),
-  ...([['cgroup where writable', {}], ['/proc only', { COMPAT_SENTINEL_CGROUP: 'off' }]] as const).map(
+  ...(
+    [
+      ['cgroup where writable', {}],
+      ['/proc only', { COMPAT_SENTINEL_CGROUP: 'off' }],
+    ] as const
+  ).map(
     ([how, env]): Row => ({
       name: `a passing replay leaves timeout, set -m, setsid and daemon processes behind (${how})`,
       arrange: ({ pidFile }) => ({ inputs: { 'replay-command': escapes(pidFile) }, opts: { env } }),
@@ -300,7 +305,9 @@ const rows: Row[] = [
       name: `version-env ${name} is refused`,
       arrange: () => ({ inputs: { 'version-env': name } }),
       outcome: 'error',
-      message: new RegExp(`^Input 'version-env' has the value '${name}', which is not accepted: .*BASH_ENV, ENV, LD_PRELOAD, LD_LIBRARY_PATH, NODE_OPTIONS, PYTHONPATH, PYTHONSTARTUP and COMPAT_SENTINEL_\\*, GITHUB_\\*, RUNNER_\\*`),
+      message: new RegExp(
+        `^Input 'version-env' has the value '${name}', which is not accepted: .*BASH_ENV, ENV, LD_PRELOAD, LD_LIBRARY_PATH, NODE_OPTIONS, PYTHONPATH, PYTHONSTARTUP and COMPAT_SENTINEL_\\*, GITHUB_\\*, RUNNER_\\*`,
+      ),
     }),
   ),
   {
@@ -399,7 +406,27 @@ async function ownServer(options: IndexServerOptions = {}, ...files: HostedFile[
 /** A key and a self-signed certificate for 127.0.0.1, made now (nothing generated is kept). */
 function selfSigned(): { key: string; cert: string } {
   const dir = tempDir('cs-tls-')
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' })
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      path.join(dir, 'key.pem'),
+      '-out',
+      path.join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  )
   return { key: fs.readFileSync(path.join(dir, 'key.pem'), 'utf8'), cert: fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8') }
 }
 
@@ -412,7 +439,9 @@ function addMemberToCacheEntry(archive: Buffer, workspace: string, name: string)
   fs.writeFileSync(packed, archive)
   execFileSync(zstd ? 'zstd' : 'gzip', zstd ? ['-q', '-d', '--long=30', packed, '-o', plain] : ['-d', '-c', packed], zstd ? {} : { stdio: ['ignore', fs.openSync(plain, 'w'), 'inherit'] })
   // Members are stored relative to the workspace, as @actions/cache writes them.
-  const wheelMember = execFileSync('tar', ['-tf', plain], { encoding: 'utf8' }).split('\n').find((m) => m.endsWith('.whl'))!
+  const wheelMember = execFileSync('tar', ['-tf', plain], { encoding: 'utf8' })
+    .split('\n')
+    .find((m) => m.endsWith('.whl'))!
   const member = path.join(path.dirname(wheelMember), name)
   const onDisk = path.resolve(workspace, member)
   fs.mkdirSync(path.dirname(onDisk), { recursive: true })
@@ -477,7 +506,8 @@ const netRows: Row[] = [
       return {}
     },
     outcome: 'error',
-    message: /^Downloading demo_upstream-2\.0\.0-py3-none-any\.whl failed: http:\/\/127\.0\.0\.1:\d+\/files\/demo_upstream-2\.0\.0-py3-none-any\.whl sent more than the 100 bytes the index declared for it/,
+    message:
+      /^Downloading demo_upstream-2\.0\.0-py3-none-any\.whl failed: http:\/\/127\.0\.0\.1:\d+\/files\/demo_upstream-2\.0\.0-py3-none-any\.whl sent more than the 100 bytes the index declared for it/,
   },
   {
     name: 'no size declared (HTML) and larger than max-download-mb',
@@ -545,7 +575,10 @@ const netRows: Row[] = [
     check: () => {
       const got = fileServer!.requests.filter((q) => q.path.startsWith('/files/'))
       assert.ok(got.length > 0, 'the file was fetched from the other origin')
-      assert.ok(got.every((q) => q.authorization === undefined), 'without the index credentials')
+      assert.ok(
+        got.every((q) => q.authorization === undefined),
+        'without the index credentials',
+      )
     },
   },
   {
@@ -567,7 +600,7 @@ const netRows: Row[] = [
     message: /^Downloading demo_upstream-2\.0\.0-py3-none-any\.whl failed: could not reach .*: slower than 1 KiB\/s for 0\.4 s/,
   },
   ...[
-    ['150,000 unclosed <a> tags', '<html><body>' + '<a href="x">'.repeat(150_000)],
+    ['150,000 unclosed <a> tags', `<html><body>${'<a href="x">'.repeat(150_000)}`],
     ['an anchor with 200,000 <', `<html><body><a href="../../files/demo_upstream-2.0.0-py3-none-any.whl">${'<'.repeat(200_000)}</a>`],
   ].map(
     ([what, body]): Row => ({
@@ -650,7 +683,7 @@ const netRows: Row[] = [
     message: /^Input 'wheels-dir' has the value 'wheels,more', which is not accepted: use a folder path without ','/,
   },
   {
-    name: "a system uv whose --version hangs: stopped after the timeout",
+    name: 'a system uv whose --version hangs: stopped after the timeout',
     arrange: ({ workspace, pidFile }) => {
       const bin = path.join(workspace, 'bin')
       fs.mkdirSync(bin)
@@ -674,7 +707,7 @@ const netRows: Row[] = [
     },
   },
   {
-    name: "an oversized uv checksum file: the message names it",
+    name: 'an oversized uv checksum file: the message names it',
     arrange: () => {
       const prefix = '/fat-sum'
       world.server.addStatic(`${prefix}/${world.uv.version}/${world.uv.asset}`, world.uv.archive)
@@ -767,7 +800,7 @@ function secretForms(): string[] {
     encodeURIComponent(k),
     JSON.stringify(k).slice(1, -1),
     JSON.stringify(pem).slice(1, -1),
-    ...['', 'a', 'ab'].flatMap((p) => [b64(p + k + ' tail'), b64(p + pem)]),
+    ...['', 'a', 'ab'].flatMap((p) => [b64(`${p + k} tail`), b64(p + pem)]),
     ...pem.split('\n').filter((l) => l.length >= 6),
     SECRET_ENV.DEPLOY_LOGIN,
   ]
@@ -792,7 +825,10 @@ function written(r: RunResult): string {
 function strays(r: RunResult, pidFile: string): string[] {
   const found: string[] = []
   const pids = fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8').trim().split('\n').filter(Boolean).map(Number) : []
-  for (const pid of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number)) {
+  for (const pid of fs
+    .readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)) {
     let cmd = ''
     try {
       cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')

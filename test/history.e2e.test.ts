@@ -105,7 +105,10 @@ describe('one leg over a week of nightlies', () => {
       assert.equal(h.previousOutcome, prevOutcome)
       assert.equal(h.statusChanged, changed === 'true')
       assert.deepEqual(h.failingSince && [h.failingSince.version, h.failingSince.runs], failing)
-      assert.deepEqual(h.recent.map((x: { version: string }) => x.version), nights.slice(0, i + 1).map(([v]) => v))
+      assert.deepEqual(
+        h.recent.map((x: { version: string }) => x.version),
+        nights.slice(0, i + 1).map(([v]) => v),
+      )
       assert.match(r.result.build.sha256, /^[0-9a-f]{64}$/, 'the tested file is identified')
       const slack = slackOf(r)
       assert.deepEqual([slack.previous_status, slack.failing_since, slack.status_changed, slack.notify], [prevOutcome, since, changed, notify])
@@ -246,7 +249,12 @@ describe('when the memory is missing, foreign, broken or not to be written', () 
     ['not JSON', () => '{"schema": "compat-sentinel/history@1", "runs": [', /The stored history of leg broken-upstream-stable was ignored: it is not JSON/, 0],
     ['larger than 1 MiB', () => Buffer.alloc(1024 * 1024 + 10, ' '), /The stored history of leg broken-upstream-stable was ignored: it is 1048586 bytes, more than the 1048576/, 0],
     ['of another leg', (good) => good.replace('"leg": "broken-upstream-stable"', '"leg": "broken-upstream-dev"'), /was ignored: it belongs to another leg/, 0],
-    ['one malformed run among good ones', (good) => good.replace('"outcome": "compatible"', '"outcome": "<b>fine</b>"'), /::warning::1 stored run\(s\) of leg broken-upstream-stable were malformed and were ignored/, 1],
+    [
+      'one malformed run among good ones',
+      (good) => good.replace('"outcome": "compatible"', '"outcome": "<b>fine</b>"'),
+      /::warning::1 stored run\(s\) of leg broken-upstream-stable were malformed and were ignored/,
+      1,
+    ],
   ]
   for (const [name, corrupt, warning, remembered] of broken) {
     test(`a stored history ${name}: ignored with a warning, the run goes on`, async () => {

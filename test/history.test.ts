@@ -4,7 +4,18 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { HISTORY_FILE_LIMIT, HISTORY_SCHEMA, MAX_ENTRIES, computeHistory, formatFailingSince, historyKeyPrefix, parseHistory, serializeHistory, type HistoryEntry, type NotifyOn } from '../src/core/history'
+import {
+  HISTORY_FILE_LIMIT,
+  HISTORY_SCHEMA,
+  MAX_ENTRIES,
+  computeHistory,
+  formatFailingSince,
+  historyKeyPrefix,
+  parseHistory,
+  serializeHistory,
+  type HistoryEntry,
+  type NotifyOn,
+} from '../src/core/history'
 import { defaultLeg } from '../src/core/names'
 import { parseResultFile } from '../src/core/result-file'
 import { combine, legKeys } from '../src/core/combine'
@@ -56,7 +67,10 @@ describe('what the past runs say about this one', () => {
       assert.equal(h!.failingSince ? `${formatFailingSince(h!.failingSince)} x${h!.failingSince.runs}` : '', failing)
       assert.equal(h!.lastGoodVersion, lastGood)
       assert.equal(h!.firstBadVersion, firstBad)
-      assert.deepEqual([h!, ...others].map((x) => x.notify), notify)
+      assert.deepEqual(
+        [h!, ...others].map((x) => x.notify),
+        notify,
+      )
       assert.equal(h!.recent.at(-1)!.version, current.version, 'this run is the newest of the recent runs')
     })
   }
@@ -66,7 +80,13 @@ describe('what the past runs say about this one', () => {
     const current = all.pop()!
     const h = computeHistory(all, current, 'change')
     assert.equal(h.recent.length, 14)
-    assert.deepEqual(h.recent.map((r) => r.version), all.slice(-13).map((r) => r.version).concat(current.version))
+    assert.deepEqual(
+      h.recent.map((r) => r.version),
+      all
+        .slice(-13)
+        .map((r) => r.version)
+        .concat(current.version),
+    )
     assert.deepEqual(Object.keys(h.recent[0]!).sort(), ['date', 'outcome', 'runUrl', 'uploadTime', 'version'])
   })
 })
@@ -148,9 +168,30 @@ describe('leg identity', () => {
   })
 
   const keyCases: [string, { channel: string; leg: string }[], string[]][] = [
-    ['own channels: channel keys', [{ channel: 'stable', leg: 'x-stable' }, { channel: 'dev', leg: 'x-dev' }], ['stable_summary', 'dev_summary']],
-    ['shared channel: leg keys', [{ channel: 'dev', leg: 'x-dev' }, { channel: 'dev', leg: 'x-dev-macos' }], ['x_dev_summary', 'x_dev_macos_summary']],
-    ['same leg twice: counted, not lost', [{ channel: 'dev', leg: 'x-dev' }, { channel: 'dev', leg: 'x-dev' }], ['x_dev_summary', 'x_dev_2_summary']],
+    [
+      'own channels: channel keys',
+      [
+        { channel: 'stable', leg: 'x-stable' },
+        { channel: 'dev', leg: 'x-dev' },
+      ],
+      ['stable_summary', 'dev_summary'],
+    ],
+    [
+      'shared channel: leg keys',
+      [
+        { channel: 'dev', leg: 'x-dev' },
+        { channel: 'dev', leg: 'x-dev-macos' },
+      ],
+      ['x_dev_summary', 'x_dev_macos_summary'],
+    ],
+    [
+      'same leg twice: counted, not lost',
+      [
+        { channel: 'dev', leg: 'x-dev' },
+        { channel: 'dev', leg: 'x-dev' },
+      ],
+      ['x_dev_summary', 'x_dev_2_summary'],
+    ],
   ]
   for (const [name, legs, keys] of keyCases) test(`report keys, ${name}`, () => assert.deepEqual(legKeys(legs), keys))
 })

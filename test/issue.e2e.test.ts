@@ -128,8 +128,21 @@ describe('issue sub-action: one leg over several nightly runs', () => {
 
   test('the run history decides "failing since", last good and first bad; an outcome change is commented', () =>
     withServer(async (gh) => {
-      const history: History = { available: true, previousOutcome: 'incompatible', previousVersion: '0.7.2.dev20260421', statusChanged: false, failingSince: { date: '2026-04-21T06:30:00Z', version: '0.7.2.dev20260421', runs: 3 }, lastGoodVersion: '0.7.2.dev20260420', firstBadVersion: '0.7.2.dev20260421', notify: false, recent: [] }
-      let r = await runIssue(gh, [v2('incompatible', { history }, 1)], { 'open-on': 'incompatible,error', 'title-template': '[{leg}] {outcome} on {version}, last good {last_good}, first bad {first_bad}' })
+      const history: History = {
+        available: true,
+        previousOutcome: 'incompatible',
+        previousVersion: '0.7.2.dev20260421',
+        statusChanged: false,
+        failingSince: { date: '2026-04-21T06:30:00Z', version: '0.7.2.dev20260421', runs: 3 },
+        lastGoodVersion: '0.7.2.dev20260420',
+        firstBadVersion: '0.7.2.dev20260421',
+        notify: false,
+        recent: [],
+      }
+      let r = await runIssue(gh, [v2('incompatible', { history }, 1)], {
+        'open-on': 'incompatible,error',
+        'title-template': '[{leg}] {outcome} on {version}, last good {last_good}, first bad {first_bad}',
+      })
       assert.equal(r.exitCode, 0, r.stdout)
       const issue = gh.issues[0]!
       assert.equal(issue.title, '[llama-stack-dev] incompatible on 0.7.2.dev20260423, last good 0.7.2.dev20260420, first bad 0.7.2.dev20260421')
@@ -212,7 +225,10 @@ describe('issue sub-action: several legs, finding issues again', () => {
       assert.equal(r.exitCode, 0, r.stdout)
       assert.equal(r.outputs.updated, 'llama-stack-dev')
       assert.equal(gh.comments.length, 1)
-      assert.ok(gh.calls.every((c) => c.path.startsWith('/api/v3/repos/org/repo/issues')), JSON.stringify(gh.calls.map((c) => c.path)))
+      assert.ok(
+        gh.calls.every((c) => c.path.startsWith('/api/v3/repos/org/repo/issues')),
+        JSON.stringify(gh.calls.map((c) => c.path)),
+      )
     } finally {
       await gh.close()
     }
@@ -238,7 +254,10 @@ describe('issue sub-action: several legs, finding issues again', () => {
       const r = await runIssue(gh, [v2('incompatible', { version: '0.7.2.dev20260424' }, 2)])
       assert.equal(r.outputs.updated, 'llama-stack-dev', r.stdout)
       assert.deepEqual(numbers(r), { 'llama-stack-dev': 1 })
-      assert.ok(gh.calls.some((c) => c.method === 'GET' && /[?&]page=2\b/.test(c.path)), 'followed the Link header')
+      assert.ok(
+        gh.calls.some((c) => c.method === 'GET' && /[?&]page=2\b/.test(c.path)),
+        'followed the Link header',
+      )
       assert.equal(gh.issues.filter((i) => !i.pull_request && i.state === 'open').length, 1)
     }))
 })
@@ -299,7 +318,10 @@ describe('issue sub-action: failures', () => {
       assert.equal(r.outputs.opened, 'llama-stack-dev')
       assert.equal(gh.issues.length, 1)
       // Before the second POST, a look whether the first had made the issue after all.
-      assert.deepEqual(gh.calls.map((c) => `${c.method} ${c.status}`), ['GET 500', 'GET 200', 'POST 502', 'GET 200', 'POST 201'])
+      assert.deepEqual(
+        gh.calls.map((c) => `${c.method} ${c.status}`),
+        ['GET 500', 'GET 200', 'POST 502', 'GET 200', 'POST 201'],
+      )
     }))
 
   test('a dropped connection is retried', () =>
@@ -328,14 +350,25 @@ describe('issue sub-action: failures', () => {
       const r = await runIssue(gh, [v2('incompatible')])
       assert.equal(r.exitCode, 0, r.stdout)
       const posts = gh.calls.filter((c) => c.method === 'POST')
-      assert.deepEqual(posts.map((c) => c.status), [403, 201])
+      assert.deepEqual(
+        posts.map((c) => c.status),
+        [403, 201],
+      )
       assert.ok(posts[1]!.at - posts[0]!.at >= 950, `waited ${posts[1]!.at - posts[0]!.at} ms for retry-after: 1`)
       assert.match(r.stdout, /retry-after 1 s/)
     }))
 
   const refusals: [string, Parameters<GitHubServer['fail']>, RegExp][] = [
-    ['404 on listing (repository not visible)', [{ status: 404 }, { method: 'GET' }], /::error::listing the issues labelled compat-sentinel: HTTP 404 \(Not Found\)\. Check that the repository exists, that the token can see it/],
-    ['422 on creating', [{ status: 422 }, { method: 'POST' }], /::error::llama-stack-dev: creating an issue: GitHub refused the request \(HTTP 422, Validation Failed: body: injected validation failure\)/],
+    [
+      '404 on listing (repository not visible)',
+      [{ status: 404 }, { method: 'GET' }],
+      /::error::listing the issues labelled compat-sentinel: HTTP 404 \(Not Found\)\. Check that the repository exists, that the token can see it/,
+    ],
+    [
+      '422 on creating',
+      [{ status: 422 }, { method: 'POST' }],
+      /::error::llama-stack-dev: creating an issue: GitHub refused the request \(HTTP 422, Validation Failed: body: injected validation failure\)/,
+    ],
   ]
   for (const [name, fault, message] of refusals) {
     test(`${name}: not retried, one message, nothing written`, () =>
@@ -355,7 +388,10 @@ describe('issue sub-action: failures', () => {
       const r = await runIssue(gh, [v2('incompatible')])
       assert.equal(r.exitCode, 1)
       assert.equal(gh.calls.length, 1)
-      assert.match(r.stdout, /::error::listing the issues labelled compat-sentinel: GitHub's rate limit was hit \(API rate limit exceeded for installation ID 1\.\)\. GitHub asks to wait 60 min, longer than this step waits/)
+      assert.match(
+        r.stdout,
+        /::error::listing the issues labelled compat-sentinel: GitHub's rate limit was hit \(API rate limit exceeded for installation ID 1\.\)\. GitHub asks to wait 60 min, longer than this step waits/,
+      )
     }))
 
   test('500 every time: a bounded number of attempts, then one message, nothing written', () =>
@@ -423,7 +459,10 @@ describe('issue sub-action: size and secrets', () => {
       assert.equal(failed.exitCode, 1)
       for (const r of [ok, failed]) {
         // ::add-mask:: is how the runner learns what to hide; it never shows that line.
-        const log = r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n')
+        const log = r.stdout
+          .split('\n')
+          .filter((l) => !l.startsWith('::add-mask::'))
+          .join('\n')
         const seen = [log, r.stderr, r.summary, JSON.stringify(r.outputs)].join('\n')
         assert.ok(!seen.includes(gh.token), 'token leaked')
         assert.ok(!seen.includes(gh.token.slice(4, 20)), 'part of the token leaked')

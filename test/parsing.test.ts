@@ -23,7 +23,22 @@ function regexAnchors(body: string): { href: string; text: string }[] {
 
 describe('linear HTML scan', () => {
   // Pages built from the pieces that matter: anchors, closes in odd spellings, stray markup.
-  const piece = fc.constantFrom('<a href="demo-1.0.tar.gz">', '<A HREF="demo-2.0.tar.gz">', '</a>', '</A >', '</a\n>', '</abbr>', '<', '>', '<b>', 'demo-3.0.tar.gz', ' ', '<a\thref="x-1.0.tar.gz">', '<a', '<base href="https://other.example/x/">')
+  const piece = fc.constantFrom(
+    '<a href="demo-1.0.tar.gz">',
+    '<A HREF="demo-2.0.tar.gz">',
+    '</a>',
+    '</A >',
+    '</a\n>',
+    '</abbr>',
+    '<',
+    '>',
+    '<b>',
+    'demo-3.0.tar.gz',
+    ' ',
+    '<a\thref="x-1.0.tar.gz">',
+    '<a',
+    '<base href="https://other.example/x/">',
+  )
   test('finds the same anchors as the regex it replaced, on any page of those pieces', () => {
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 30 }), (pieces) => {
@@ -39,10 +54,10 @@ describe('linear HTML scan', () => {
   // Cost is compared between two sizes of the same hostile page: linear work grows 8×,
   // quadratic 64×. The best of a few runs keeps a busy machine's noise out.
   const hostile: [string, (n: number) => string][] = [
-    ['unclosed <a> tags', (n) => '<html>' + '<a href="x">'.repeat(n)],
+    ['unclosed <a> tags', (n) => `<html>${'<a href="x">'.repeat(n)}`],
     ['an anchor full of <', (n) => `<html><a href="demo-1.0.tar.gz">${'<'.repeat(n)}</a>`],
-    ['unclosed <base> tags', (n) => '<html>' + '<base href="x"'.repeat(n)],
-    ['anchors never closed by </a>', (n) => '<html>' + '<a href="x"></abbr>'.repeat(n)],
+    ['unclosed <base> tags', (n) => `<html>${'<base href="x"'.repeat(n)}`],
+    ['anchors never closed by </a>', (n) => `<html>${'<a href="x"></abbr>'.repeat(n)}`],
   ]
   const best = (body: string) => {
     let min = Infinity
@@ -85,24 +100,34 @@ describe('JSON error offset', () => {
 
   test('agrees with JSON.parse on whether a text is JSON', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.json(), fc.string(), fc.json().map((j) => j.slice(0, -1))), (text) => {
-        let valid = true
-        try {
-          JSON.parse(text)
-        } catch {
-          valid = false
-        }
-        assert.equal(jsonErrorOffset(text) === -1, valid)
-      }),
+      fc.property(
+        fc.oneof(
+          fc.json(),
+          fc.string(),
+          fc.json().map((j) => j.slice(0, -1)),
+        ),
+        (text) => {
+          let valid = true
+          try {
+            JSON.parse(text)
+          } catch {
+            valid = false
+          }
+          assert.equal(jsonErrorOffset(text) === -1, valid)
+        },
+      ),
       { numRuns: 2000 },
     )
   })
 
   test('a malformed page names the byte offset and nothing of the body', () => {
-    assert.throws(() => parseJsonPage('{"files": ["é", <!channel> *x*', PAGE, 'demo'), (e: Error) => {
-      assert.equal(e.message, 'the index answered with malformed JSON (syntax error at byte 17 of 31)')
-      return true
-    })
+    assert.throws(
+      () => parseJsonPage('{"files": ["é", <!channel> *x*', PAGE, 'demo'),
+      (e: Error) => {
+        assert.equal(e.message, 'the index answered with malformed JSON (syntax error at byte 17 of 31)')
+        return true
+      },
+    )
   })
 })
 

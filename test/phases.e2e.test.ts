@@ -28,13 +28,48 @@ after(() => world.close())
 describe('the outcome table, row by row', () => {
   const table: { replay: string; record: string | null; outcome: string; replayResult: string; recordResult: string; reason: RegExp }[] = [
     { replay: 'pass', record: 'pass', outcome: 'compatible', replayResult: 'success', recordResult: 'skipped', reason: /^replay passed$/ },
-    { replay: 'fail', record: 'pass', outcome: 'needs-recording', replayResult: 'failure', recordResult: 'success', reason: /^replay failed \(exit 2\): FAILED test_chat_completion: response has no 'choices'; record succeeded; 0 fixtures changed$/ },
+    {
+      replay: 'fail',
+      record: 'pass',
+      outcome: 'needs-recording',
+      replayResult: 'failure',
+      recordResult: 'success',
+      reason: /^replay failed \(exit 2\): FAILED test_chat_completion: response has no 'choices'; record succeeded; 0 fixtures changed$/,
+    },
     { replay: 'hang', record: 'pass', outcome: 'needs-recording', replayResult: 'timeout', recordResult: 'success', reason: /^replay timed out after 0\.01 min; record succeeded/ },
-    { replay: 'fail', record: 'fail', outcome: 'incompatible', replayResult: 'failure', recordResult: 'failure', reason: /^replay failed \(exit 2\): FAILED test_chat_completion: response has no 'choices'; record failed \(exit 2\): FAILED test_chat_completion: response has no 'choices'$/ },
-    { replay: 'fail', record: 'hang', outcome: 'incompatible', replayResult: 'failure', recordResult: 'timeout', reason: /^replay failed \(exit 2\): FAILED test_chat_completion: response has no 'choices'; record timed out after 0\.01 min$/ },
+    {
+      replay: 'fail',
+      record: 'fail',
+      outcome: 'incompatible',
+      replayResult: 'failure',
+      recordResult: 'failure',
+      reason: /^replay failed \(exit 2\): FAILED test_chat_completion: response has no 'choices'; record failed \(exit 2\): FAILED test_chat_completion: response has no 'choices'$/,
+    },
+    {
+      replay: 'fail',
+      record: 'hang',
+      outcome: 'incompatible',
+      replayResult: 'failure',
+      recordResult: 'timeout',
+      reason: /^replay failed \(exit 2\): FAILED test_chat_completion: response has no 'choices'; record timed out after 0\.01 min$/,
+    },
     { replay: 'hang', record: 'hang', outcome: 'incompatible', replayResult: 'timeout', recordResult: 'timeout', reason: /^replay timed out .*; record timed out/ },
-    { replay: 'fail', record: null, outcome: 'incompatible', replayResult: 'failure', recordResult: 'skipped', reason: /^replay failed \(exit 2\): FAILED test_chat_completion: response has no 'choices'; no record-command to try$/ },
-    { replay: 'signal', record: 'signal', outcome: 'incompatible', replayResult: 'failure', recordResult: 'failure', reason: /^replay failed \(exit 137: killed by SIGKILL\); record failed \(exit 137: killed by SIGKILL\)$/ },
+    {
+      replay: 'fail',
+      record: null,
+      outcome: 'incompatible',
+      replayResult: 'failure',
+      recordResult: 'skipped',
+      reason: /^replay failed \(exit 2\): FAILED test_chat_completion: response has no 'choices'; no record-command to try$/,
+    },
+    {
+      replay: 'signal',
+      record: 'signal',
+      outcome: 'incompatible',
+      replayResult: 'failure',
+      recordResult: 'failure',
+      reason: /^replay failed \(exit 137: killed by SIGKILL\); record failed \(exit 137: killed by SIGKILL\)$/,
+    },
   ]
   for (const row of table) {
     test(`replay ${row.replay}, record ${row.record ?? '(none)'} → ${row.outcome}`, async () => {
@@ -83,7 +118,8 @@ test('an unexpected failure still ends in a report, not a stack trace', async ()
 describe('what the commands see', () => {
   test('version in version-env, the COMPAT_SENTINEL_* variables, the phase, uv on PATH', async () => {
     const out = path.join(tempDir(), 'env')
-    const show = (p: string) => `printf '%s|%s|%s|%s|%s|%s\\n' "$LLAMA_VERSION" "$COMPAT_SENTINEL_PACKAGE" "$COMPAT_SENTINEL_VERSION" "$COMPAT_SENTINEL_CHANNEL" "$COMPAT_SENTINEL_PHASE" "$(command -v uv)" >> ${out}${p}`
+    const show = (p: string) =>
+      `printf '%s|%s|%s|%s|%s|%s\\n' "$LLAMA_VERSION" "$COMPAT_SENTINEL_PACKAGE" "$COMPAT_SENTINEL_VERSION" "$COMPAT_SENTINEL_CHANNEL" "$COMPAT_SENTINEL_PHASE" "$(command -v uv)" >> ${out}${p}`
     const r = await world.run({ package: 'Demo_Upstream', 'version-env': 'LLAMA_VERSION', 'replay-command': `${show('')}; exit 3`, 'record-command': show('') })
     assert.equal(r.outputs.outcome, 'needs-recording', r.stdout)
     const lines = fs.readFileSync(out, 'utf8').trim().split('\n')
@@ -109,10 +145,7 @@ describe('what the commands see', () => {
 describe('timeouts take the whole process tree down', () => {
   test('a background server and a TERM-ignoring grandchild are gone after the timeout', async () => {
     const pidFile = path.join(tempDir(), 'pids')
-    const r = await world.run(
-      { package: PKG, 'replay-command': `${CONSUMER}/serve-and-hang.sh`, 'replay-timeout-minutes': '0.02' },
-      { env: { PID_FILE: pidFile, ...GRACE } },
-    )
+    const r = await world.run({ package: PKG, 'replay-command': `${CONSUMER}/serve-and-hang.sh`, 'replay-timeout-minutes': '0.02' }, { env: { PID_FILE: pidFile, ...GRACE } })
     assert.equal(r.outputs['replay-result'], 'timeout')
     assert.equal(r.outputs.outcome, 'incompatible')
     assert.match(r.result.replay.logTail, /server started/)
@@ -230,7 +263,10 @@ describe('fixtures', () => {
   test('a fixture over 2 GiB (sparse) is hashed as a stream: the record still counts', async () => {
     const ws = tempDir('cs-ws-')
     fs.mkdirSync(path.join(ws, 'recordings'))
-    const r = await world.run({ package: PKG, 'replay-command': 'exit 1', 'record-command': 'truncate -s 2100M recordings/big.bin', 'fixtures-path': 'recordings' }, { workspace: ws, killAfterMs: 900_000 })
+    const r = await world.run(
+      { package: PKG, 'replay-command': 'exit 1', 'record-command': 'truncate -s 2100M recordings/big.bin', 'fixtures-path': 'recordings' },
+      { workspace: ws, killAfterMs: 900_000 },
+    )
     try {
       assert.equal(r.outputs.outcome, 'needs-recording', r.stdout)
       assert.deepEqual(r.result.fixturesChanged, [{ path: 'recordings/big.bin', change: 'added' }])

@@ -38,7 +38,11 @@ const jsonFile = fc.record(
     url: fc.oneof(fc.constant('../../files/x.whl'), fc.webUrl(), fc.string(), fc.anything()),
     hashes: fc.oneof(fc.record({ sha256: fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$/), fc.string()) }), fc.anything()),
     yanked: fc.oneof(fc.boolean(), fc.string(), fc.anything()),
-    'upload-time': fc.oneof(fc.date().map((d) => (Number.isNaN(d.getTime()) ? 'bad' : d.toISOString())), fc.string(), fc.anything()),
+    'upload-time': fc.oneof(
+      fc.date().map((d) => (Number.isNaN(d.getTime()) ? 'bad' : d.toISOString())),
+      fc.string(),
+      fc.anything(),
+    ),
     'requires-python': fc.oneof(fc.string(), fc.anything()),
     provenance: fc.oneof(fc.constant(null), fc.constant('../../provenance/x.whl'), fc.constant('javascript:alert(1)'), fc.webUrl(), fc.string(), fc.anything()),
   },
@@ -52,9 +56,20 @@ const jsonBody = fc.oneof(
   fc.string(),
 )
 const htmlBody = fc.oneof(
-  fc.array(fc.tuple(fc.oneof(filename, fc.string()), fc.oneof(fc.constant(''), fc.constant(' data-yanked'), fc.string().map((s) => ` data-yanked="${s}"`)), fc.string({ maxLength: 70 })), { maxLength: 12 }).map(
-    (links) => `<html><body>${links.map(([f, y, frag]) => `<a href="../../files/${f}#sha256=${frag}"${y}>${f}</a>`).join('\n')}</body></html>`,
-  ),
+  fc
+    .array(
+      fc.tuple(
+        fc.oneof(filename, fc.string()),
+        fc.oneof(
+          fc.constant(''),
+          fc.constant(' data-yanked'),
+          fc.string().map((s) => ` data-yanked="${s}"`),
+        ),
+        fc.string({ maxLength: 70 }),
+      ),
+      { maxLength: 12 },
+    )
+    .map((links) => `<html><body>${links.map(([f, y, frag]) => `<a href="../../files/${f}#sha256=${frag}"${y}>${f}</a>`).join('\n')}</body></html>`),
   fc.string(),
   fc.string().map((s) => `<a href="${s}">${s}</a>`),
   fc.constantFrom('<a href="%FF"></a>', '<a href="../%E0%A4%A.whl"></a>', '<a href="javascript:alert(1)">x.whl</a>', '<base href="::"><a href="x">y</a>'),
@@ -75,16 +90,25 @@ function assertSafe(files: IndexFile[] | 'format-error'): void {
     if (!chosen) continue
     assert.ok(valid(chosen.version), `chosen ${JSON.stringify(chosen.version)} is valid PEP 440`)
     assert.match(chosen.version, /^[A-Za-z0-9.!+_-]+$/, 'no shell metacharacters in a chosen version')
-    assert.ok(chosen.files.some((f) => f.yanked === false), 'never a yanked release (one whose files are all yanked)')
+    assert.ok(
+      chosen.files.some((f) => f.yanked === false),
+      'never a yanked release (one whose files are all yanked)',
+    )
   }
 }
 
 test('PEP 691 JSON parser: typed page or IndexFormatError, never unsafe', () => {
-  fc.assert(fc.property(jsonBody, (body) => assertSafe(typedOutcome(() => parseJsonPage(body, PAGE, PROJECT)))), RUNS)
+  fc.assert(
+    fc.property(jsonBody, (body) => assertSafe(typedOutcome(() => parseJsonPage(body, PAGE, PROJECT)))),
+    RUNS,
+  )
 })
 
 test('PEP 503 HTML parser: typed page or IndexFormatError, never unsafe', () => {
-  fc.assert(fc.property(htmlBody, (body) => assertSafe(typedOutcome(() => parseHtmlPage(body, PAGE, PROJECT)))), RUNS)
+  fc.assert(
+    fc.property(htmlBody, (body) => assertSafe(typedOutcome(() => parseHtmlPage(body, PAGE, PROJECT)))),
+    RUNS,
+  )
 })
 
 test('PEP 691 JSON as it arrives, in any chunking: the same files as the whole-body parser, or IndexFormatError', () => {

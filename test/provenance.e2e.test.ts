@@ -78,7 +78,10 @@ describe('expected-publisher set', () => {
     const same = await run('prov-wf', { 'expected-publisher': 'github:Org/Upstream/.github/workflows/publish.yml' })
     assert.equal(same.outputs.provenance, 'verified', 'owner and repository compare case-insensitively')
     const other = await run('prov-wf', { 'expected-publisher': 'github:org/upstream/.github/workflows/nightly.yml' })
-    assertErrorRun(other, /prov_wf-0\.11\.0\.dev3-py3-none-any\.whl was published by github:org\/upstream\/\.github\/workflows\/publish\.yml, not github:org\/upstream\/\.github\/workflows\/nightly\.yml/)
+    assertErrorRun(
+      other,
+      /prov_wf-0\.11\.0\.dev3-py3-none-any\.whl was published by github:org\/upstream\/\.github\/workflows\/publish\.yml, not github:org\/upstream\/\.github\/workflows\/nightly\.yml/,
+    )
     assert.equal(other.outputs.provenance, 'mismatch')
     assertNothingRan(other)
   })
@@ -178,7 +181,11 @@ describe('expected-publisher set', () => {
     try {
       const proxyUrl = `http://127.0.0.1:${(proxy.address() as import('node:net').AddressInfo).port}`
       const home = tempDir('cs-home-')
-      const r = await run('prov-tuf', {}, { COMPAT_SENTINEL_TEST_TRUSTED_ROOT: '', HTTPS_PROXY: proxyUrl, https_proxy: proxyUrl, NO_PROXY: '127.0.0.1', no_proxy: '127.0.0.1', HOME: home, XDG_DATA_HOME: path.join(home, 'data') })
+      const r = await run(
+        'prov-tuf',
+        {},
+        { COMPAT_SENTINEL_TEST_TRUSTED_ROOT: '', HTTPS_PROXY: proxyUrl, https_proxy: proxyUrl, NO_PROXY: '127.0.0.1', no_proxy: '127.0.0.1', HOME: home, XDG_DATA_HOME: path.join(home, 'data') },
+      )
       assertErrorRun(r, /Sigstore's trust root could not be loaded from https:\/\/tuf-repo-cdn\.sigstore\.dev/)
       assert.equal(r.outputs.provenance, 'absent')
       assertNothingRan(r)

@@ -76,7 +76,9 @@ describe('statement checks', () => {
 describe('provenance objects', () => {
   const attestation = { version: 1, verification_material: { certificate: 'Y2VydA==', transparency_entries: [{ logIndex: '1' }] }, envelope: { statement: 'e30=', signature: 'c2ln' } }
   test('a PyPI provenance object', () => {
-    const bundles = parseProvenance(JSON.stringify({ version: 1, attestation_bundles: [{ publisher: { kind: 'GitHub', repository: 'org/repo', workflow: 'publish.yml', environment: null }, attestations: [attestation] }] }))
+    const bundles = parseProvenance(
+      JSON.stringify({ version: 1, attestation_bundles: [{ publisher: { kind: 'GitHub', repository: 'org/repo', workflow: 'publish.yml', environment: null }, attestations: [attestation] }] }),
+    )
     assert.deepEqual(bundles, [
       {
         publisher: { kind: 'GitHub', repository: 'org/repo', workflow: 'publish.yml' },
@@ -88,8 +90,16 @@ describe('provenance objects', () => {
     ['not JSON', '<html>', /not JSON/],
     ['version 2', JSON.stringify({ version: 2, attestation_bundles: [] }), /not a version 1 provenance object/],
     ['a bundle without attestations', JSON.stringify({ version: 1, attestation_bundles: [{ publisher: {} }] }), /bundle 1 has no "attestations"/],
-    ['no log entry', JSON.stringify({ version: 1, attestation_bundles: [{ attestations: [{ ...attestation, verification_material: { certificate: 'Y2VydA==', transparency_entries: [] } }] }] }), /no transparency log entry/],
-    ['a signature that is not base64', JSON.stringify({ version: 1, attestation_bundles: [{ attestations: [{ ...attestation, envelope: { statement: 'e30=', signature: 'not base64!' } }] }] }), /signature is not base64/],
+    [
+      'no log entry',
+      JSON.stringify({ version: 1, attestation_bundles: [{ attestations: [{ ...attestation, verification_material: { certificate: 'Y2VydA==', transparency_entries: [] } }] }] }),
+      /no transparency log entry/,
+    ],
+    [
+      'a signature that is not base64',
+      JSON.stringify({ version: 1, attestation_bundles: [{ attestations: [{ ...attestation, envelope: { statement: 'e30=', signature: 'not base64!' } }] }] }),
+      /signature is not base64/,
+    ],
   ]
   for (const [name, body, message] of broken) test(name, () => assert.throws(() => parseProvenance(body), { name: 'ProvenanceFormatError', message }))
 

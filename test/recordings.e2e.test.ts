@@ -60,23 +60,45 @@ describe('a record run that changes types, keys, texts, request keys, and adds a
     assert.equal(r.outputs.outcome, 'needs-recording', r.stdout)
     const d = r.result.fixtureDiff
     assert.deepEqual(d.counts, { added: 1, removed: 1, requestChanged: 1, responseChanged: 5, files: 9 })
-    assert.deepEqual(d.added.map((e: any) => e.identity), ['POST /v1/chat/completions · model llama3.2:3b-instruct-fp16 · test tests/integration/inference/test_openai_completion.py::test_openai_chat_completion_streaming[txt=ollama/llama3.2:3b-instruct-fp16]'])
-    assert.deepEqual(d.removed.map((e: any) => e.identity), ['GET /v1/models · test tests/integration/models/test_models.py::test_list_models'])
+    assert.deepEqual(
+      d.added.map((e: any) => e.identity),
+      [
+        'POST /v1/chat/completions · model llama3.2:3b-instruct-fp16 · test tests/integration/inference/test_openai_completion.py::test_openai_chat_completion_streaming[txt=ollama/llama3.2:3b-instruct-fp16]',
+      ],
+    )
+    assert.deepEqual(
+      d.removed.map((e: any) => e.identity),
+      ['GET /v1/models · test tests/integration/models/test_models.py::test_list_models'],
+    )
     // Re-keyed: one file deleted and one added, reported as one changed request.
     assert.deepEqual(
       d.requestChanged.map((e: any) => [e.previousFile, e.file, e.value[0]]),
-      [['recordings/responses/a9e01b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f8091a2b3c4d5e617.json', 'recordings/responses/c2d4e6f80a1b3c5d7e9f1a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e2f3a5b7c88.json', 'request.body.dimensions: 768 → 128']],
+      [
+        [
+          'recordings/responses/a9e01b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f8091a2b3c4d5e617.json',
+          'recordings/responses/c2d4e6f80a1b3c5d7e9f1a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e2f3a5b7c88.json',
+          'request.body.dimensions: 768 → 128',
+        ],
+      ],
     )
     const changed = Object.fromEntries(d.responseChanged.map((e: any) => [e.file, [...e.shape, ...e.value]]))
     assert.deepEqual(changed, {
       'recordings/cassettes/test_weather.yaml': ['response.body.alerts: added', 'response.body.today.summary: "Light rain" → "Showers"', 'response.body.today.temperature_c: 14 → 13'],
       'recordings/models.json': ['models[0].capabilities: added', 'models[0].context_length: 8192 → 131072'],
-      'recordings/responses/3f1c9e27b0d54a8e6f2c1b7d9a0e4c3f5b8d2a6e1c7f9b3d5a0e2c4f6b8d1a39.json': ['response.body.choices[0].message.content: "Hello! How can I help you today?" → "Hi there! What can I do for you?"'],
+      'recordings/responses/3f1c9e27b0d54a8e6f2c1b7d9a0e4c3f5b8d2a6e1c7f9b3d5a0e2c4f6b8d1a39.json': [
+        'response.body.choices[0].message.content: "Hello! How can I help you today?" → "Hi there! What can I do for you?"',
+      ],
       'recordings/responses/5d7a9c1e3f5b7d9a1c3e5f7b9d1a3c5e7f9b1d3a5c7e9f1b3d5a7c9e1f3b5de9.json': ['response.body.choices[0].logprobs: null → object'],
-      'recordings/responses/8b2e4d6f1a3c5e7b9d0f2a4c6e8b1d3f5a7c9e0b2d4f6a8c1e3b5d7f9a0c2e4c.json': ['response.body.choices[0].message.tool_calls: added', 'response.body.choices[0].finish_reason: "stop" → "tool_calls"'],
+      'recordings/responses/8b2e4d6f1a3c5e7b9d0f2a4c6e8b1d3f5a7c9e0b2d4f6a8c1e3b5d7f9a0c2e4c.json': [
+        'response.body.choices[0].message.tool_calls: added',
+        'response.body.choices[0].finish_reason: "stop" → "tool_calls"',
+      ],
     })
     // The cassette holds two interactions; only the forecast changed.
-    assert.deepEqual(d.responseChanged.filter((e: any) => e.format === 'vcr').map((e: any) => e.identity), ['GET api.weather.example/v1/forecast'])
+    assert.deepEqual(
+      d.responseChanged.filter((e: any) => e.format === 'vcr').map((e: any) => e.identity),
+      ['GET api.weather.example/v1/forecast'],
+    )
     assert.equal(r.outputs['fixtures-changed'], '9')
   })
 
@@ -102,7 +124,11 @@ describe('a record run that changes types, keys, texts, request keys, and adds a
     git(clone, 'apply', '--index', patch)
     assert.deepEqual(tree(path.join(clone, 'sub/recordings')), tree(path.join(RECORDINGS, 'after')))
     assert.deepEqual(tree(path.join(ws, 'sub/recordings')), tree(path.join(RECORDINGS, 'after')), 'the action left the recordings as recorded')
-    assert.deepEqual(fs.readdirSync(path.join(r.runnerTemp, 'compat-sentinel')).filter((f) => f.startsWith('recordings-')), [], 'the copy taken before record is removed')
+    assert.deepEqual(
+      fs.readdirSync(path.join(r.runnerTemp, 'compat-sentinel')).filter((f) => f.startsWith('recordings-')),
+      [],
+      'the copy taken before record is removed',
+    )
   })
 })
 
@@ -132,7 +158,10 @@ test('a recording that holds the value of OPENAI_API_KEY: no patch, the summary 
   assert.equal(r.outputs['fixtures-patch'], '')
   assert.equal(r.result.fixturesPatch, '')
   assert.equal(r.result.fixtureDiff.patchNote, SECRET_NOTE)
-  assert.deepEqual(r.result.fixtureDiff.added.map((e: any) => e.identity), ['POST /v1/chat/completions · model gpt-4o'])
+  assert.deepEqual(
+    r.result.fixtureDiff.added.map((e: any) => e.identity),
+    ['POST /v1/chat/completions · model gpt-4o'],
+  )
   assert.match(r.result.reason, /; patch withheld: a recording contains the value of a secret$/)
   assert.match(r.summary, /\*\*No patch:\*\* patch withheld: a recording contains the value of a secret\./)
   // Everything the action wrote: the runner's temp folder (result file, no patch, no copy left), outputs, summary, log.
@@ -146,9 +175,26 @@ test('a 50 MB recordings folder: bounded memory, large files compared by hash on
   const dir = path.join(ws, 'recordings')
   fs.mkdirSync(dir)
   // 49 streaming recordings of about 1 MB each, and one of 8 MB (over the 5 MB limit).
-  const chunk = (n: number) => ({ __type__: 'openai.types.chat.chat_completion_chunk.ChatCompletionChunk', __data__: { id: `rec-${n}`, choices: [{ delta: { content: n === 0 ? 'FIRST' : ` token ${n} ${'lorem ipsum '.repeat(20)}`, role: 'assistant' }, finish_reason: null, index: 0 }], created: 1764900000, model: 'llama3.2:3b', object: 'chat.completion.chunk' } })
+  const chunk = (n: number) => ({
+    __type__: 'openai.types.chat.chat_completion_chunk.ChatCompletionChunk',
+    __data__: {
+      id: `rec-${n}`,
+      choices: [{ delta: { content: n === 0 ? 'FIRST' : ` token ${n} ${'lorem ipsum '.repeat(20)}`, role: 'assistant' }, finish_reason: null, index: 0 }],
+      created: 1764900000,
+      model: 'llama3.2:3b',
+      object: 'chat.completion.chunk',
+    },
+  })
   const recording = (i: number, chunks: number) =>
-    JSON.stringify({ test_id: `tests/test_big.py::test_${i}`, request: { method: 'POST', url: 'http://0.0.0.0:11434/v1/chat/completions', headers: {}, body: { model: 'llama3.2:3b', stream: true }, endpoint: '/v1/chat/completions', model: 'llama3.2:3b' }, response: { body: Array.from({ length: chunks }, (_, n) => chunk(n)), is_streaming: true } }, null, 2)
+    JSON.stringify(
+      {
+        test_id: `tests/test_big.py::test_${i}`,
+        request: { method: 'POST', url: 'http://0.0.0.0:11434/v1/chat/completions', headers: {}, body: { model: 'llama3.2:3b', stream: true }, endpoint: '/v1/chat/completions', model: 'llama3.2:3b' },
+        response: { body: Array.from({ length: chunks }, (_, n) => chunk(n)), is_streaming: true },
+      },
+      null,
+      2,
+    )
   let total = 0
   for (let i = 0; i < 50; i++) {
     const text = recording(i, i === 0 ? 15_000 : 1_900)

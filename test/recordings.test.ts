@@ -31,7 +31,14 @@ function memory(files: { before?: Record<string, string>; after?: Record<string,
 const llama = (o: { testId?: string; model?: string; endpoint?: string; body?: object; response?: unknown }) =>
   JSON.stringify({
     ...(o.testId ? { test_id: o.testId } : {}),
-    request: { method: 'POST', url: `http://localhost:8321/v1${o.endpoint ?? '/chat/completions'}`, headers: {}, body: { model: o.model ?? 'm', ...o.body }, endpoint: `/v1${o.endpoint ?? '/chat/completions'}`, model: o.model ?? 'm' },
+    request: {
+      method: 'POST',
+      url: `http://localhost:8321/v1${o.endpoint ?? '/chat/completions'}`,
+      headers: {},
+      body: { model: o.model ?? 'm', ...o.body },
+      endpoint: `/v1${o.endpoint ?? '/chat/completions'}`,
+      model: o.model ?? 'm',
+    },
     response: { body: o.response ?? { ok: true }, is_streaming: false },
   })
 
@@ -54,10 +61,28 @@ interactions:
         duration: 1.2s
 `
   const table: { name: string; file: string; text: string; format: string; identities: string[] }[] = [
-    { name: 'Llama Stack recording', file: 'responses/ab12.json', text: fixture('before', 'responses/e7f3a1b5c9d2e6f0a4b8c1d5e9f3a7b0c4d8e2f6a9b3c7d1e5f8a2b6c0d4e852.json'), format: 'llama-stack', identities: ['GET /v1/models · test tests/integration/models/test_models.py::test_list_models'] },
-    { name: 'vcrpy cassette', file: 'cassettes/test_weather.yaml', text: fixture('before', 'cassettes/test_weather.yaml'), format: 'vcr', identities: ['POST api.openai.com/v1/chat/completions · model gpt-4o-mini', 'GET api.weather.example/v1/forecast'] },
+    {
+      name: 'Llama Stack recording',
+      file: 'responses/ab12.json',
+      text: fixture('before', 'responses/e7f3a1b5c9d2e6f0a4b8c1d5e9f3a7b0c4d8e2f6a9b3c7d1e5f8a2b6c0d4e852.json'),
+      format: 'llama-stack',
+      identities: ['GET /v1/models · test tests/integration/models/test_models.py::test_list_models'],
+    },
+    {
+      name: 'vcrpy cassette',
+      file: 'cassettes/test_weather.yaml',
+      text: fixture('before', 'cassettes/test_weather.yaml'),
+      format: 'vcr',
+      identities: ['POST api.openai.com/v1/chat/completions · model gpt-4o-mini', 'GET api.weather.example/v1/forecast'],
+    },
     { name: 'go-vcr v4 cassette', file: 'testdata/openai.yaml', text: goVcr, format: 'vcr', identities: ['POST api.openai.com/v1/responses · model gpt-4o'] },
-    { name: 'VCR content under a .json name', file: 'x.json', text: JSON.stringify({ interactions: [{ request: { method: 'get', uri: 'http://h/p?q=1' }, response: { status: { code: 200 } } }] }), format: 'vcr', identities: ['GET h/p'] },
+    {
+      name: 'VCR content under a .json name',
+      file: 'x.json',
+      text: JSON.stringify({ interactions: [{ request: { method: 'get', uri: 'http://h/p?q=1' }, response: { status: { code: 200 } } }] }),
+      format: 'vcr',
+      identities: ['GET h/p'],
+    },
     { name: 'other JSON document', file: 'models.json', text: fixture('before', 'models.json'), format: 'json', identities: ['models.json'] },
     { name: 'other YAML document', file: 'config.yml', text: 'models:\n  - id: a\n', format: 'yaml', identities: ['config.yml'] },
     { name: '`interactions` that are not request/response pairs', file: 'i.json', text: '{"interactions": [1, 2]}', format: 'json', identities: ['i.json'] },
@@ -68,7 +93,10 @@ interactions:
     test(row.name, () => {
       const parsed = parseRecording(row.file, row.text)
       assert.equal(parsed.format, row.format)
-      assert.deepEqual(parsed.interactions.map((i) => identityLabel(i.identity, row.file)), row.identities)
+      assert.deepEqual(
+        parsed.interactions.map((i) => identityLabel(i.identity, row.file)),
+        row.identities,
+      )
     })
   }
 
@@ -94,8 +122,20 @@ describe('changed paths: shape (keys, types) apart from value', () => {
     { name: 'a number changed', before: { dimensions: 768 }, after: { dimensions: 128 }, shape: [], value: ['response.dimensions: 768 → 128'] },
     { name: 'a text changed', before: { content: 'Hello' }, after: { content: 'Hi' }, shape: [], value: ['response.content: "Hello" → "Hi"'] },
     { name: 'a long text is cut', before: { t: 'a'.repeat(100) }, after: { t: 'b' }, shape: [], value: [`response.t: "${'a'.repeat(56)}… → "b"`] },
-    { name: "Llama Stack's __data__ wrapper is not part of the path", before: { __type__: 'T', __data__: { id: 'a' } }, after: { __type__: 'T', __data__: { id: 'b' } }, shape: [], value: ['response.id: "a" → "b"'] },
-    { name: 'a changed __type__ is a shape change', before: { __type__: 'Completion' }, after: { __type__: 'ChatCompletion' }, shape: ['response.__type__: "Completion" → "ChatCompletion"'], value: [] },
+    {
+      name: "Llama Stack's __data__ wrapper is not part of the path",
+      before: { __type__: 'T', __data__: { id: 'a' } },
+      after: { __type__: 'T', __data__: { id: 'b' } },
+      shape: [],
+      value: ['response.id: "a" → "b"'],
+    },
+    {
+      name: 'a changed __type__ is a shape change',
+      before: { __type__: 'Completion' },
+      after: { __type__: 'ChatCompletion' },
+      shape: ['response.__type__: "Completion" → "ChatCompletion"'],
+      value: [],
+    },
     { name: 'keys that are not identifiers are quoted', before: { h: { 'x.y z': 1 } }, after: { h: {} }, shape: ['response.h["x.y z"]: removed'], value: [] },
     { name: 'an array grew', before: { e: [1] }, after: { e: [1, 2] }, shape: ['response.e[1]: added'], value: [] },
     { name: 'equal values', before: { a: [1, { b: null }] }, after: { a: [1, { b: null }] }, shape: [], value: [] },
@@ -114,10 +154,25 @@ describe('interactions paired by request identity', () => {
     const before = await snapshot(path.join(RECORDINGS, 'before'))
     const after = await snapshot(path.join(RECORDINGS, 'after'))
     const changes = diffSnapshots(before, after).map((c) => ({ file: c.path, change: c.change }))
-    const d = await compareRecordings(changes, async (side, f) => ({ text: fixture(side, f) }), (f) => `recordings/${f}`)
+    const d = await compareRecordings(
+      changes,
+      async (side, f) => ({ text: fixture(side, f) }),
+      (f) => `recordings/${f}`,
+    )
     assert.deepEqual(d.counts, { added: 1, removed: 1, requestChanged: 1, responseChanged: 5, files: 9 })
-    assert.deepEqual(d.added.map((e) => [e.format, e.identity]), [['llama-stack', 'POST /v1/chat/completions · model llama3.2:3b-instruct-fp16 · test tests/integration/inference/test_openai_completion.py::test_openai_chat_completion_streaming[txt=ollama/llama3.2:3b-instruct-fp16]']])
-    assert.deepEqual(d.removed.map((e) => e.identity), ['GET /v1/models · test tests/integration/models/test_models.py::test_list_models'])
+    assert.deepEqual(
+      d.added.map((e) => [e.format, e.identity]),
+      [
+        [
+          'llama-stack',
+          'POST /v1/chat/completions · model llama3.2:3b-instruct-fp16 · test tests/integration/inference/test_openai_completion.py::test_openai_chat_completion_streaming[txt=ollama/llama3.2:3b-instruct-fp16]',
+        ],
+      ],
+    )
+    assert.deepEqual(
+      d.removed.map((e) => e.identity),
+      ['GET /v1/models · test tests/integration/models/test_models.py::test_list_models'],
+    )
     const [rekeyed] = d.requestChanged
     assert.match(rekeyed!.file, /c2d4e6f8.*\.json$/)
     assert.match(rekeyed!.previousFile!, /a9e01b2c.*\.json$/)
@@ -161,8 +216,14 @@ describe('interactions paired by request identity', () => {
     const i = (answer: string) => `- request: {method: POST, uri: 'https://h/v1/chat', body: '{"model": "m"}'}\n  response: {status: {code: 200}, body: {string: '{"answer": "${answer}"}'}}\n`
     const { changes, load } = memory({ before: { 'c.yaml': `interactions:\n${i('a')}${i('b')}` }, after: { 'c.yaml': `interactions:\n${i('a')}${i('B')}${i('c')}` } })
     const d = await compareRecordings(changes, load)
-    assert.deepEqual(d.responseChanged.map((e) => e.value), [['response.body.answer: "b" → "B"']])
-    assert.deepEqual(d.added.map((e) => e.identity), ['POST h/v1/chat · model m'])
+    assert.deepEqual(
+      d.responseChanged.map((e) => e.value),
+      [['response.body.answer: "b" → "B"']],
+    )
+    assert.deepEqual(
+      d.added.map((e) => e.identity),
+      ['POST h/v1/chat · model m'],
+    )
   })
 
   test('a file that could not be read as text is reported by name, with why', async () => {
@@ -192,7 +253,10 @@ describe('caps', () => {
     assert.equal(d.counts.responseChanged, 31)
     assert.equal(d.responseChanged.length, 10)
     assert.equal(d.omittedInteractions, 21)
-    assert.ok(d.responseChanged.some((e) => e.file === 'z-shape.json'), 'the shape change is kept')
+    assert.ok(
+      d.responseChanged.some((e) => e.file === 'z-shape.json'),
+      'the shape change is kept',
+    )
   })
 
   test('at most 50 paths per interaction, shape first, with the count of the rest', async () => {
@@ -222,8 +286,20 @@ describe('the summary section', () => {
     const md = renderRecordingsSection(
       diffOf({
         counts: { added: 0, removed: 0, requestChanged: 1, responseChanged: 1, files: 2 },
-        requestChanged: [{ format: 'llama-stack', file: 'r/b.json', previousFile: 'r/a.json', identity: 'POST /v1/embeddings', shape: [], value: ['request.body.dimensions: 768 → 128', 'response.body.x: 1 → 2'], omittedPaths: 0 }],
-        responseChanged: [{ format: 'llama-stack', file: 'r/c.json', identity: 'POST /v1/chat', shape: ['response.body.tool_calls: added'], value: ['response.body.content: "a" → "b"'], omittedPaths: 0 }],
+        requestChanged: [
+          {
+            format: 'llama-stack',
+            file: 'r/b.json',
+            previousFile: 'r/a.json',
+            identity: 'POST /v1/embeddings',
+            shape: [],
+            value: ['request.body.dimensions: 768 → 128', 'response.body.x: 1 → 2'],
+            omittedPaths: 0,
+          },
+        ],
+        responseChanged: [
+          { format: 'llama-stack', file: 'r/c.json', identity: 'POST /v1/chat', shape: ['response.body.tool_calls: added'], value: ['response.body.content: "a" → "b"'], omittedPaths: 0 },
+        ],
       }),
       '/tmp/rt/compat-sentinel/compat-sentinel-fixtures-p-stable.patch',
     )
@@ -238,7 +314,12 @@ describe('the summary section', () => {
   })
 
   test('text from recordings cannot become markdown or HTML', () => {
-    const md = renderRecordingsSection(diffOf({ responseChanged: [{ format: 'json', file: 'x|`y`.json', identity: 'x|`y`.json', shape: ['<img src=x onerror=alert(1)>: added', '*a* [l](http://e): added'], value: [], omittedPaths: 0 }] }), '')
+    const md = renderRecordingsSection(
+      diffOf({
+        responseChanged: [{ format: 'json', file: 'x|`y`.json', identity: 'x|`y`.json', shape: ['<img src=x onerror=alert(1)>: added', '*a* [l](http://e): added'], value: [], omittedPaths: 0 }],
+      }),
+      '',
+    )
     assert.ok(!md.includes('<img'), md)
     assert.match(md, /&lt;img src=x onerror=alert\(1\)&gt;/)
     assert.match(md, /\\\*a\\\* \\\[l\\\]\(http:\/\/e\)/)
@@ -255,7 +336,14 @@ describe('the summary section', () => {
   })
 
   test('bounded: a huge diff is cut, says so, and the fold is still closed', () => {
-    const many = Array.from({ length: 500 }, (_, n) => ({ format: 'json' as const, file: `f${n}.json`, identity: `f${n}.json`, shape: [], value: Array.from({ length: 50 }, (_, k) => `k${k}: "${'x'.repeat(50)}" → "y"`), omittedPaths: 0 }))
+    const many = Array.from({ length: 500 }, (_, n) => ({
+      format: 'json' as const,
+      file: `f${n}.json`,
+      identity: `f${n}.json`,
+      shape: [],
+      value: Array.from({ length: 50 }, (_, k) => `k${k}: "${'x'.repeat(50)}" → "y"`),
+      omittedPaths: 0,
+    }))
     const md = renderRecordingsSection(diffOf({ responseChanged: many }), '', 16 * 1024)
     assert.ok(Buffer.byteLength(md) < 17 * 1024, `${Buffer.byteLength(md)} bytes`)
     assert.match(md, /more lines? not shown to keep the summary small/)

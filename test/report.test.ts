@@ -21,9 +21,19 @@ describe('job summary of one run', () => {
     ['compatible', [/^## ✅ llama-stack 0\.7\.2\.dev20260423 \(dev\): compatible$/m, /\| Replay \| success \(4\.2 s\) \|/, /\| Record \| skipped \|/]],
     [
       'needs-recording',
-      [/^## 🟡 .*: needs recording$/m, /\| Replay \| failure \(4\.2 s, exit 2\) \|/, /\| Record \| success \(4\.2 s\) \|/, /<summary>Fixtures changed \(2\)<\/summary>/, /modified +tests\/recordings\/ab12\.json/, /added +tests\/recordings\/cd34\.json/],
+      [
+        /^## 🟡 .*: needs recording$/m,
+        /\| Replay \| failure \(4\.2 s, exit 2\) \|/,
+        /\| Record \| success \(4\.2 s\) \|/,
+        /<summary>Fixtures changed \(2\)<\/summary>/,
+        /modified +tests\/recordings\/ab12\.json/,
+        /added +tests\/recordings\/cd34\.json/,
+      ],
     ],
-    ['incompatible', [/^## ❌ .*: incompatible: KeyError: 'choices'$/m, /\| Record \| failure \(4\.2 s, exit 1\) \|/, /<summary>Record log \(tail\)<\/summary>/, /KeyError: &#39;choices&#39;|KeyError: 'choices'/]],
+    [
+      'incompatible',
+      [/^## ❌ .*: incompatible: KeyError: 'choices'$/m, /\| Record \| failure \(4\.2 s, exit 1\) \|/, /<summary>Record log \(tail\)<\/summary>/, /KeyError: &#39;choices&#39;|KeyError: 'choices'/],
+    ],
     ['error', [/^## ⚠️ llama-stack \(dev\): error: Package 'llama-stack' was not found/m, /\| Tested version \| — \|/]],
   ]
   for (const [outcome, expected] of facts) {
@@ -52,8 +62,13 @@ describe('job summary of one run', () => {
   })
 
   test('always under 1 MiB: huge tails are cut, their ends kept', () => {
-    const huge = Array.from({ length: 60_000 }, (_, i) => `line ${i} ${'y'.repeat(40)}`).join('\n') + '\nTHE END OF REPLAY'
-    const md = summaryOf(resultOf('incompatible', { replay: { result: 'failure', exitCode: 1, durationMs: 1, logTail: huge }, record: { result: 'failure', exitCode: 1, durationMs: 1, logTail: huge.replace('REPLAY', 'RECORD') } }))
+    const huge = `${Array.from({ length: 60_000 }, (_, i) => `line ${i} ${'y'.repeat(40)}`).join('\n')}\nTHE END OF REPLAY`
+    const md = summaryOf(
+      resultOf('incompatible', {
+        replay: { result: 'failure', exitCode: 1, durationMs: 1, logTail: huge },
+        record: { result: 'failure', exitCode: 1, durationMs: 1, logTail: huge.replace('REPLAY', 'RECORD') },
+      }),
+    )
     assert.ok(Buffer.byteLength(md) < SUMMARY_LIMIT, `${Buffer.byteLength(md)} bytes`)
     assert.match(md, /THE END OF REPLAY/)
     assert.match(md, /THE END OF RECORD/)
@@ -67,7 +82,27 @@ describe('Slack payload of one run', () => {
     test(`${outcome}: flat JSON, every value a string`, () => {
       const r = resultOf(outcome)
       const payload = JSON.parse(JSON.stringify(slackPayload(r, summaryLine(r))))
-      const keys = ['status', 'status_emoji', 'package', 'channel', 'tested_version', 'pinned_version', 'recording_required', 'replay_result', 'record_result', 'summary', 'workflow_run_url', 'repository', 'previous_status', 'failing_since', 'status_changed', 'notify', 'first_bad_version', 'last_good_version', 'compare_url']
+      const keys = [
+        'status',
+        'status_emoji',
+        'package',
+        'channel',
+        'tested_version',
+        'pinned_version',
+        'recording_required',
+        'replay_result',
+        'record_result',
+        'summary',
+        'workflow_run_url',
+        'repository',
+        'previous_status',
+        'failing_since',
+        'status_changed',
+        'notify',
+        'first_bad_version',
+        'last_good_version',
+        'compare_url',
+      ]
       assert.deepEqual(Object.keys(payload).sort(), keys.sort())
       for (const [k, v] of Object.entries(payload)) assert.equal(typeof v, 'string', k)
       assert.equal(payload.status, outcome)
@@ -86,7 +121,8 @@ describe('report sub-action, end to end', () => {
     }
     return runAction(inputs, { entry: REPORT, workspace })
   }
-  const stable = (o: ResultFile['outcome'], over: Partial<ResultFile> = {}) => resultOf(o, { channel: 'stable', version: o === 'error' ? '' : '0.7.1', pinnedVersion: '0.7.1', isPinned: true, ...over })
+  const stable = (o: ResultFile['outcome'], over: Partial<ResultFile> = {}) =>
+    resultOf(o, { channel: 'stable', version: o === 'error' ? '' : '0.7.1', pinnedVersion: '0.7.1', isPinned: true, ...over })
   const dev = (o: ResultFile['outcome']) => resultOf(o)
   const flat = (json: string) => {
     const p = JSON.parse(json)
@@ -116,7 +152,10 @@ describe('report sub-action, end to end', () => {
     assert.equal(r.outputs['overall-status'], 'needs-recording')
     assert.equal(r.exitCode, 0)
     assert.match(flat(r.outputs['slack-payload']!).dev_summary!, /^🟡 .*needs recording$/)
-    assert.match(r.summary, /\| 🟡 \| llama-stack-dev \| llama-stack \| dev \| 0\.7\.2\.dev20260423 \| 0\.7\.1 \| failure \| success \| replay failed \(exit 2\); record succeeded; 2 fixtures changed \|/)
+    assert.match(
+      r.summary,
+      /\| 🟡 \| llama-stack-dev \| llama-stack \| dev \| 0\.7\.2\.dev20260423 \| 0\.7\.1 \| failure \| success \| replay failed \(exit 2\); record succeeded; 2 fixtures changed \|/,
+    )
   })
 
   test('stable incompatible outranks everything, the step fails', async () => {
@@ -178,11 +217,27 @@ describe('report sub-action, end to end', () => {
 
   const errors: [string, () => Promise<Awaited<ReturnType<typeof report>>>, RegExp][] = [
     ['no result files', () => report([]), /No result files match "\*\*\/compat-sentinel-result-\*\.json": download the legs' artifacts/],
-    ['a malformed file', () => report([stable('compatible')], {}, { 'artifacts/bad/compat-sentinel-result-x-dev.json': '{"schema": "compat-sentinel/result@1", ' }), /Result file .*artifacts\/bad\/compat-sentinel-result-x-dev\.json could not be read as JSON/],
-    ['an unknown schema', () => report([stable('compatible')], {}, { 'artifacts/v9/compat-sentinel-result-x-dev.json': JSON.stringify({ ...stable('compatible'), schema: 'compat-sentinel/result@9' }) }), /Result file .*v9\/compat-sentinel-result-x-dev\.json is not a compat-sentinel result: its schema is "compat-sentinel\/result@9"/],
+    [
+      'a malformed file',
+      () => report([stable('compatible')], {}, { 'artifacts/bad/compat-sentinel-result-x-dev.json': '{"schema": "compat-sentinel/result@1", ' }),
+      /Result file .*artifacts\/bad\/compat-sentinel-result-x-dev\.json could not be read as JSON/,
+    ],
+    [
+      'an unknown schema',
+      () => report([stable('compatible')], {}, { 'artifacts/v9/compat-sentinel-result-x-dev.json': JSON.stringify({ ...stable('compatible'), schema: 'compat-sentinel/result@9' }) }),
+      /Result file .*v9\/compat-sentinel-result-x-dev\.json is not a compat-sentinel result: its schema is "compat-sentinel\/result@9"/,
+    ],
     ['a bad fail-on', () => report([stable('compatible')], { 'fail-on': 'sometimes' }), /'fail-on'.*'sometimes'/],
-    ['a reason that is not text', () => report([stable('compatible'), { ...dev('compatible'), reason: 5 as unknown as string }]), /Result file .*artifacts\/leg-1\/compat-sentinel-result-llama-stack-dev\.json is not a compat-sentinel result: its reason is not a string/],
-    ['a phase without a result', () => report([{ ...dev('compatible'), replay: {} as ResultFile['replay'] }]), /Result file .*leg-0\/compat-sentinel-result-llama-stack-dev\.json is not a compat-sentinel result: replay or record is missing or has no result/],
+    [
+      'a reason that is not text',
+      () => report([stable('compatible'), { ...dev('compatible'), reason: 5 as unknown as string }]),
+      /Result file .*artifacts\/leg-1\/compat-sentinel-result-llama-stack-dev\.json is not a compat-sentinel result: its reason is not a string/,
+    ],
+    [
+      'a phase without a result',
+      () => report([{ ...dev('compatible'), replay: {} as ResultFile['replay'] }]),
+      /Result file .*leg-0\/compat-sentinel-result-llama-stack-dev\.json is not a compat-sentinel result: replay or record is missing or has no result/,
+    ],
   ]
   for (const [name, run, message] of errors) {
     test(`${name}: error naming it, every output set`, async () => {

@@ -77,10 +77,7 @@ describe('explicit and pinned versions', () => {
   test('pinned channel reads the Makefile; is-pinned by PEP 440 equality', async () => {
     const ws = tempDir()
     fs.writeFileSync(path.join(ws, 'Makefile'), 'OTHER ?= 1\nTEST_LLAMA_STACK_VERSION ?= 0.9\n')
-    const r = await world.run(
-      { package: PKG, channel: 'pinned', 'pinned-file': 'Makefile', 'pinned-pattern': 'TEST_LLAMA_STACK_VERSION \\?= (\\S+)', 'replay-command': 'true' },
-      { workspace: ws },
-    )
+    const r = await world.run({ package: PKG, channel: 'pinned', 'pinned-file': 'Makefile', 'pinned-pattern': 'TEST_LLAMA_STACK_VERSION \\?= (\\S+)', 'replay-command': 'true' }, { workspace: ws })
     assert.equal(r.outputs.outcome, 'compatible', r.stdout)
     assert.equal(r.outputs.channel, 'pinned')
     assert.equal(r.outputs['pinned-version'], '0.9')
@@ -215,7 +212,7 @@ describe('real pypiserver on loopback', () => {
   ]
   for (const [inputs, version, channel] of expected) {
     test(`${channel} resolves ${version}`, async () => {
-      const r = await world.run({ package: PKG, 'index-url': pypi.indexUrl, 'replay-command': 'test "$UPSTREAM_VERSION" = ' + version, ...inputs })
+      const r = await world.run({ package: PKG, 'index-url': pypi.indexUrl, 'replay-command': `test "$UPSTREAM_VERSION" = ${version}`, ...inputs })
       assert.equal(r.outputs.outcome, 'compatible', r.stdout)
       assert.equal(r.outputs.version, version)
       assert.equal(r.outputs.channel, channel)
@@ -225,7 +222,10 @@ describe('real pypiserver on loopback', () => {
   test('pinned resolves from the Makefile', async () => {
     const ws = tempDir()
     fs.writeFileSync(path.join(ws, 'Makefile'), 'TEST_LLAMA_STACK_VERSION ?= 0.9.0\n')
-    const r = await world.run({ package: PKG, 'index-url': pypi.indexUrl, channel: 'pinned', 'pinned-file': 'Makefile', 'pinned-pattern': 'VERSION \\?= (\\S+)', 'replay-command': 'true' }, { workspace: ws })
+    const r = await world.run(
+      { package: PKG, 'index-url': pypi.indexUrl, channel: 'pinned', 'pinned-file': 'Makefile', 'pinned-pattern': 'VERSION \\?= (\\S+)', 'replay-command': 'true' },
+      { workspace: ws },
+    )
     assert.equal(r.outputs.outcome, 'compatible', r.stdout)
     assert.equal(r.outputs.version, '0.9.0')
     assert.equal(r.outputs['is-pinned'], 'true')
@@ -275,7 +275,10 @@ describe('proxies from the environment', () => {
     const r = await world.run({ package: PKG, 'replay-command': 'true' }, { env: { HTTP_PROXY: proxyUrl, NO_PROXY: '' } })
     assert.equal(r.outputs.outcome, 'compatible', r.stdout)
     const port = new URL(world.server.url).port
-    assert.ok(seen.some((s) => s.includes(`127.0.0.1:${port}`)), `the proxy saw the index: ${JSON.stringify(seen)}`)
+    assert.ok(
+      seen.some((s) => s.includes(`127.0.0.1:${port}`)),
+      `the proxy saw the index: ${JSON.stringify(seen)}`,
+    )
   })
 
   test('NO_PROXY bypasses it', async () => {

@@ -45,11 +45,25 @@ describe('decide', () => {
     ['error inside open-on', leg('error'), undefined, { openOn: new Set(['incompatible', 'error']) }, 'open', null],
     ['not-installable inside open-on', leg('not-installable'), undefined, { openOn: new Set(['not-installable']) }, 'open', null],
     ['same outcome, same version', leg('incompatible'), issue('open', failingState()), {}, 'update', /^$/],
-    ['same outcome, new version', leg('incompatible', { version: '0.7.2.dev20260424' }), issue('open', failingState()), {}, 'update', /Still ❌ \*\*incompatible\*\*, now with 0\.7\.2\.dev20260424 \(was 0\.7\.2\.dev20260423\)/],
+    [
+      'same outcome, new version',
+      leg('incompatible', { version: '0.7.2.dev20260424' }),
+      issue('open', failingState()),
+      {},
+      'update',
+      /Still ❌ \*\*incompatible\*\*, now with 0\.7\.2\.dev20260424 \(was 0\.7\.2\.dev20260423\)/,
+    ],
     ['outcome changed', leg('error'), issue('open', failingState()), { openOn: new Set(['incompatible', 'error']) }, 'update', /⚠️ \*\*error\*\* now \(was incompatible\)/],
     ['open issue without a state marker: rewritten, no comment', leg('incompatible'), issue('open', null), {}, 'update', /^$/],
     ['recovered: close', leg('compatible'), issue('open', failingState()), {}, 'close', /Passing again with 0\.7\.2\.dev20260423 since \[this run\]/],
-    ['needs-recording outside open-on counts as recovered', leg('needs-recording'), issue('open', failingState()), {}, 'close', /No longer failing: 🟡 \*\*needs-recording\*\*.*re-record the fixtures/],
+    [
+      'needs-recording outside open-on counts as recovered',
+      leg('needs-recording'),
+      issue('open', failingState()),
+      {},
+      'close',
+      /No longer failing: 🟡 \*\*needs-recording\*\*.*re-record the fixtures/,
+    ],
     ['recovered, close-on-recovery false', leg('compatible'), issue('open', failingState()), { closeOnRecovery: false }, 'recovered', /Passing again/],
     ['could not test: the open issue stays as it is', leg('error'), issue('open', failingState()), {}, 'none', null],
     ['not-installable outside open-on: left alone', leg('not-installable'), issue('open', failingState()), {}, 'none', null],
@@ -132,7 +146,13 @@ describe('v1 and v2 result files, through the shared reader', () => {
 })
 
 describe('finding the leg issue', () => {
-  const mk = (number: number, legName: string, state: 'open' | 'closed', closedAt: string | null = null): ExistingIssue => ({ number, title: '', body: `text\n${legMarker(legName)}\n`, state, closedAt })
+  const mk = (number: number, legName: string, state: 'open' | 'closed', closedAt: string | null = null): ExistingIssue => ({
+    number,
+    title: '',
+    body: `text\n${legMarker(legName)}\n`,
+    state,
+    closedAt,
+  })
   const rows: [string, ExistingIssue[], string, number | undefined][] = [
     ['none', [mk(1, 'other', 'open')], 'llama-stack-dev', undefined],
     ['a leg whose name starts like another is not confused', [mk(1, 'llama-stack-dev-macos', 'open')], 'llama-stack-dev', undefined],
@@ -172,7 +192,11 @@ describe('capMarkdown', () => {
       const out = capMarkdown(md, limit)
       assert.ok(out.length <= limit, `${out.length} > ${limit}`)
       for (const re of expected) assert.match(out, re)
-      for (const [open, close] of [['<details>', '</details>'], ['<pre>', '</pre>']] as const) assert.equal(out.split(open).length, out.split(close).length, `${open} balanced`)
+      for (const [open, close] of [
+        ['<details>', '</details>'],
+        ['<pre>', '</pre>'],
+      ] as const)
+        assert.equal(out.split(open).length, out.split(close).length, `${open} balanced`)
       assert.equal((out.match(/^```/gm) ?? []).length % 2, 0, 'fences balanced')
       if (md.length > limit) assert.match(out, /cut to stay under GitHub's size limit/)
     })
@@ -186,7 +210,11 @@ describe('capMarkdown', () => {
 describe('bodies', () => {
   test('hostile log text stays text', () => {
     const hostile = '</pre></details><script>alert(1)</script>\n## Heading\n<!-- compat-sentinel:leg=other -->'
-    const body = renderBody(leg('incompatible', { replay: { result: 'failure', exitCode: 1, durationMs: 1, logTail: hostile }, reason: 'x | y <b>' }), { since: { date: '2026-04-20', version: '' } }, failingState())
+    const body = renderBody(
+      leg('incompatible', { replay: { result: 'failure', exitCode: 1, durationMs: 1, logTail: hostile }, reason: 'x | y <b>' }),
+      { since: { date: '2026-04-20', version: '' } },
+      failingState(),
+    )
     assert.doesNotMatch(body, /<script>/)
     assert.match(body, /\| Reason \| x &#124; y &lt;b&gt; \|/)
     assert.equal(findLegIssue([{ number: 1, title: '', body, state: 'open', closedAt: null }], 'other'), undefined, 'a log line cannot claim another leg')
@@ -194,8 +222,21 @@ describe('bodies', () => {
   test('the decisive line: of the phase that failed last, shown unless the reason quotes it', () => {
     const rec = (logTail: string) => leg('incompatible', { record: { result: 'failure', exitCode: 1, durationMs: 1, logTail } })
     assert.equal(failingLine(rec('collected 3\nE   KeyError: choices\nFAILED test_chat - KeyError: choices\n1 failed, 2 passed')), 'FAILED test_chat - KeyError: choices')
-    assert.equal(failingLine(rec("PASS a\nFAIL test_reply: no 'reply' in ['answer']\nmake: *** [Makefile:12: record] Error 1")), "FAIL test_reply: no 'reply' in ['answer']", "make's own line says less")
-    assert.equal(failingLine(leg('incompatible', { replay: { result: 'failure', exitCode: 1, durationMs: 1, logTail: 'ok\nRuntimeError: boom' }, record: { result: 'skipped', exitCode: null, durationMs: 0, logTail: '' } })), 'RuntimeError: boom', 'the replay when record did not run')
+    assert.equal(
+      failingLine(rec("PASS a\nFAIL test_reply: no 'reply' in ['answer']\nmake: *** [Makefile:12: record] Error 1")),
+      "FAIL test_reply: no 'reply' in ['answer']",
+      "make's own line says less",
+    )
+    assert.equal(
+      failingLine(
+        leg('incompatible', {
+          replay: { result: 'failure', exitCode: 1, durationMs: 1, logTail: 'ok\nRuntimeError: boom' },
+          record: { result: 'skipped', exitCode: null, durationMs: 0, logTail: '' },
+        }),
+      ),
+      'RuntimeError: boom',
+      'the replay when record did not run',
+    )
     assert.equal(failingLine(leg('compatible')), '')
     const quoted = leg('incompatible', { reason: "replay failed (exit 2); record failed (exit 1): KeyError: 'choices'" })
     assert.doesNotMatch(renderBody(quoted, { since: { date: '', version: '' } }, failingState()), /Decisive line/)
@@ -203,7 +244,11 @@ describe('bodies', () => {
   })
   test('huge tails: under the cap, verdict and markers kept, ends of the tails kept', () => {
     const tail = `${'log line\n'.repeat(20_000)}THE END`
-    const body = renderBody(leg('incompatible', { replay: { result: 'failure', exitCode: 1, durationMs: 1, logTail: tail }, record: { result: 'failure', exitCode: 1, durationMs: 1, logTail: tail } }), { since: { date: '2026-04-20', version: '' } }, failingState())
+    const body = renderBody(
+      leg('incompatible', { replay: { result: 'failure', exitCode: 1, durationMs: 1, logTail: tail }, record: { result: 'failure', exitCode: 1, durationMs: 1, logTail: tail } }),
+      { since: { date: '2026-04-20', version: '' } },
+      failingState(),
+    )
     assert.ok(body.length <= BODY_LIMIT, `${body.length}`)
     assert.equal(body.match(/THE END/g)?.length, 2, 'in both tails')
     assert.match(body, /^## ❌/)

@@ -50,7 +50,10 @@ describe("uv's cache across runs", () => {
     assert.ok(wheelDownloads() > before, 'uv downloaded the wheel')
     assert.equal(r.exportedEnv.UV_CACHE_DIR, path.join(r.runnerTemp, 'compat-sentinel', 'uv-cache'), 'the commands and later steps see it')
     const key = `compat-sentinel-uv-v1-${os}-${arch}-${PKG}-stable-none-1.1.0`
-    assert.ok(cache.entries.some((e) => e.key === key && e.archive), `saved as ${key}: ${cache.entries.map((e) => e.key).join(', ')}`)
+    assert.ok(
+      cache.entries.some((e) => e.key === key && e.archive),
+      `saved as ${key}: ${cache.entries.map((e) => e.key).join(', ')}`,
+    )
     assert.equal(r.result.uvCache.hit, false)
     assert.ok(r.result.uvCache.savedBytes > 0)
     assert.match(r.summary, /uv cache \| cold \(no entry yet\); saved \d/)
@@ -68,7 +71,7 @@ describe("uv's cache across runs", () => {
     assert.match(r.stdout, /Restored uv's cache \(.+\) from compat-sentinel-uv-v1-/)
   })
 
-  test("a dependency file of the consumer changes the key", async () => {
+  test('a dependency file of the consumer changes the key', async () => {
     const workspace = tempDir('cs-ws-')
     fs.writeFileSync(path.join(workspace, 'requirements-dev.txt'), 'pytest\n')
     const r = await world.run({ package: PKG, 'prefetch-wheels': 'false', 'replay-command': 'true' }, { env: uvEnv(), workspace })

@@ -38,7 +38,7 @@ describe('tool cache', () => {
     assert.ok(uvPath.startsWith(toolCache), `uv-path ${uvPath} is in the tool cache`)
     assert.ok(fs.statSync(uvPath).isFile())
     assert.deepEqual(first.addedPaths, [path.dirname(uvPath)], 'uv folder exported to later steps')
-    assert.doesNotMatch(first.stderr, /Warning/, 'no library warnings in the user\'s log')
+    assert.doesNotMatch(first.stderr, /Warning/, "no library warnings in the user's log")
     assert.equal(downloads('/cache-test'), 1)
     assert.match(first.stdout, /Downloaded and verified .*sha256 [0-9a-f]{64}/)
 
@@ -110,8 +110,18 @@ describe('verification fails closed', () => {
       /sha256 mismatch for http:\/\/127\.0\.0\.1:\d+\/tampered\/.*uv-.*\.tar\.gz: expected [0-9a-f]{64}, got [0-9a-f]{64}/,
     ],
     ['wrong .sha256', '/wrong-sum', (prefix) => world.serveUv(world.server, world.uv.archive, { prefix, checksum: 'ab'.repeat(32) }), /sha256 mismatch for .*\/wrong-sum\/.*: expected (ab){32}/],
-    ['missing .sha256', '/no-sum', (prefix) => world.serveUv(world.server, world.uv.archive, { prefix, checksum: null }), /checksum http:\/\/127\.0\.0\.1:\d+\/no-sum\/.*\.tar\.gz\.sha256 is missing \(HTTP 404\); uv is never run unverified/],
-    ['checksum file without a hash', '/bad-sum', (prefix) => world.serveUv(world.server, world.uv.archive, { prefix, checksum: 'not-a-hash' }), /checksum file .*\/bad-sum\/.*\.sha256 holds no sha256/],
+    [
+      'missing .sha256',
+      '/no-sum',
+      (prefix) => world.serveUv(world.server, world.uv.archive, { prefix, checksum: null }),
+      /checksum http:\/\/127\.0\.0\.1:\d+\/no-sum\/.*\.tar\.gz\.sha256 is missing \(HTTP 404\); uv is never run unverified/,
+    ],
+    [
+      'checksum file without a hash',
+      '/bad-sum',
+      (prefix) => world.serveUv(world.server, world.uv.archive, { prefix, checksum: 'not-a-hash' }),
+      /checksum file .*\/bad-sum\/.*\.sha256 holds no sha256/,
+    ],
     [
       '404 for the archive',
       '/gone',
@@ -199,7 +209,7 @@ describe('platform mapping (pure)', () => {
     [{ os: 'linux', arch: 'ia32', libc: 'gnu' }, null],
   ]
   for (const [p, expected] of cases) {
-    test(`${p.os}/${p.arch}${p.libc ? '/' + p.libc : ''} → ${expected}`, () => {
+    test(`${p.os}/${p.arch}${p.libc ? `/${p.libc}` : ''} → ${expected}`, () => {
       const t = uvTarget(p)
       assert.equal(t ? `${t.target}.${t.ext}` : null, expected)
     })
@@ -220,6 +230,6 @@ describe('platform mapping (pure)', () => {
     ['pkg-1.0.tar.gz', linux, false],
   ]
   for (const [file, p, fits] of wheels) {
-    test(`${file} ${fits ? 'fits' : 'does not fit'} ${p.os}/${p.arch}${p.libc ? '/' + p.libc : ''}`, () => assert.equal(wheelFits(file, p), fits))
+    test(`${file} ${fits ? 'fits' : 'does not fit'} ${p.os}/${p.arch}${p.libc ? `/${p.libc}` : ''}`, () => assert.equal(wheelFits(file, p), fits))
   }
 })

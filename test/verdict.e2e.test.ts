@@ -50,7 +50,10 @@ describe('not-installable', () => {
     assert.equal(r.outputs['record-result'], 'skipped')
     assert.equal(r.outputs['replay-result'], 'failure')
     // uv's own line (`×` on a terminal, `error:` in a log), and its explanation.
-    assert.match(r.result.reason, /^replay failed \(exit \d+\): could not install: (×|error:) No solution found when resolving `--with` dependencies: .*Because there is no version of demo-upstream==1\.4\.0/)
+    assert.match(
+      r.result.reason,
+      /^replay failed \(exit \d+\): could not install: (×|error:) No solution found when resolving `--with` dependencies: .*Because there is no version of demo-upstream==1\.4\.0/,
+    )
     assert.match(r.result.reason, /; record not run$/)
     assert.match(r.outputs.summary!, /^demo-upstream 1\.4\.0 \(explicit\): not installable: replay failed .*No solution found/)
     assert.match(r.summary, /^## 🚧 demo-upstream 1\.4\.0/m)
@@ -59,7 +62,13 @@ describe('not-installable', () => {
   })
 
   test('fail-on: not-installable fails the step', async () => {
-    const r = await world.run({ package: PKG, version: VERSION, ...FAST, 'replay-command': 'echo "ERROR: No matching distribution found for demo-upstream==1.4.0" >&2; exit 1', 'fail-on': 'not-installable' })
+    const r = await world.run({
+      package: PKG,
+      version: VERSION,
+      ...FAST,
+      'replay-command': 'echo "ERROR: No matching distribution found for demo-upstream==1.4.0" >&2; exit 1',
+      'fail-on': 'not-installable',
+    })
     assert.equal(r.outputs.outcome, 'not-installable')
     assert.match(r.result.reason, /could not install: ERROR: No matching distribution found for demo-upstream==1\.4\.0/)
     assert.equal(r.exitCode, 1)
@@ -67,7 +76,13 @@ describe('not-installable', () => {
 
   test('an installer line far before the end of a long output is still found', async () => {
     // 500 lines after it: the bounded tail (200 lines) has dropped it, the streamed scan has not.
-    const r = await world.run({ package: PKG, version: VERSION, ...FAST, 'replay-command': 'echo "  × Failed to build \\`demo @ file:///x\\`"; for i in $(seq 500); do echo "noise $i"; done; exit 1', 'record-command': RECORD })
+    const r = await world.run({
+      package: PKG,
+      version: VERSION,
+      ...FAST,
+      'replay-command': 'echo "  × Failed to build \\`demo @ file:///x\\`"; for i in $(seq 500); do echo "noise $i"; done; exit 1',
+      'record-command': RECORD,
+    })
     assert.equal(r.outputs.outcome, 'not-installable', r.result.reason)
     assert.doesNotMatch(r.result.replay.logTail, /Failed to build/)
     assert.match(r.result.reason, /could not install: × Failed to build `demo @ file:\/\/\/x`/)
@@ -159,7 +174,14 @@ describe('flaky replays', () => {
   })
 
   test('every attempt fails: record runs once', async () => {
-    const r = await world.run({ package: PKG, version: VERSION, ...FAST, 'replay-command': 'echo replay >> attempts; exit 2', 'record-command': 'echo record >> attempts; exit 1', 'replay-attempts': '3' })
+    const r = await world.run({
+      package: PKG,
+      version: VERSION,
+      ...FAST,
+      'replay-command': 'echo replay >> attempts; exit 2',
+      'record-command': 'echo record >> attempts; exit 1',
+      'replay-attempts': '3',
+    })
     assert.equal(r.outputs.outcome, 'incompatible')
     assert.equal(fs.readFileSync(path.join(r.workspace, 'attempts'), 'utf8'), 'replay\nreplay\nreplay\nrecord\n')
     assert.match(r.result.reason, /^replay failed \(exit 2\) \(all 3 attempts\); record failed \(exit 1\)$/)
@@ -196,7 +218,14 @@ describe('pull requests from forks', () => {
 })
 
 test('record succeeded but changed nothing under fixtures-path: error, and why', async () => {
-  const r = await world.run({ package: PKG, version: VERSION, ...FAST, 'replay-command': 'mkdir -p recordings; exit 1', 'record-command': 'echo "recorded 0 interactions"', 'fixtures-path': 'recordings' })
+  const r = await world.run({
+    package: PKG,
+    version: VERSION,
+    ...FAST,
+    'replay-command': 'mkdir -p recordings; exit 1',
+    'record-command': 'echo "recorded 0 interactions"',
+    'fixtures-path': 'recordings',
+  })
   assert.equal(r.outputs.outcome, 'error', r.stdout)
   assert.equal(r.result.reason, 'replay failed (exit 1); record succeeded but changed nothing under recordings: replay will fail again; check that record mode writes there')
   assert.equal(r.outputs['record-result'], 'success')

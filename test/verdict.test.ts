@@ -16,8 +16,16 @@ const skipped = phase('skipped')
 describe('decisiveLine: the last line that looks like an error', () => {
   const box = '│ /app/server.py:12 in handle                                       │'
   const table: [string, string, string][] = [
-    ['a Python traceback ends with the exception', 'Traceback (most recent call last):\n  File "x.py", line 1\nRuntimeError: Recording not found for request hash 5f3a', 'RuntimeError: Recording not found for request hash 5f3a'],
-    ['pytest short summary beats earlier errors', 'E   KeyError: choices\nFAILED tests/test_chat.py::test_chat - KeyError: choices\n==== 1 failed in 2.1s ====', 'FAILED tests/test_chat.py::test_chat - KeyError: choices'],
+    [
+      'a Python traceback ends with the exception',
+      'Traceback (most recent call last):\n  File "x.py", line 1\nRuntimeError: Recording not found for request hash 5f3a',
+      'RuntimeError: Recording not found for request hash 5f3a',
+    ],
+    [
+      'pytest short summary beats earlier errors',
+      'E   KeyError: choices\nFAILED tests/test_chat.py::test_chat - KeyError: choices\n==== 1 failed in 2.1s ====',
+      'FAILED tests/test_chat.py::test_chat - KeyError: choices',
+    ],
     ['box-drawn rich traceback: the exception line, not the frame', `╭── Traceback ──╮\n${box}\n╰───────────────╯\nValueError: bad model id\n`, 'ValueError: bad model id'],
     ['`error:` in any case (make, uv, pip)', 'building...\nmake: *** [test] Error 2\nERROR: could not connect', 'ERROR: could not connect'],
     ['ANSI colours stripped', 'ok\n\x1b[31mAssertionError\x1b[0m: expected 1', 'AssertionError: expected 1'],
@@ -34,7 +42,10 @@ describe('decisiveLine: the last line that looks like an error', () => {
   })
 
   test('masked with the given mask', () => {
-    assert.equal(decisiveLine('AuthError: key sk-live-123456 rejected', (s) => s.replace('sk-live-123456', '***')), 'AuthError: key *** rejected')
+    assert.equal(
+      decisiveLine('AuthError: key sk-live-123456 rejected', (s) => s.replace('sk-live-123456', '***')),
+      'AuthError: key *** rejected',
+    )
   })
 })
 
@@ -116,7 +127,10 @@ describe('summary line', () => {
       summaryLine({ ...base, outcome: 'incompatible', reason: 'r', replay: phase('failure', 2, 'RuntimeError: Recording not found'), record: phase('failure', 1, "KeyError: 'choices'") }),
       "llama-stack 0.7.2 (stable): incompatible: KeyError: 'choices'",
     )
-    assert.equal(summaryLine({ ...base, outcome: 'incompatible', reason: 'r', replay: phase('failure', 2, 'RuntimeError: Recording not found'), record: skipped }), 'llama-stack 0.7.2 (stable): incompatible: RuntimeError: Recording not found')
+    assert.equal(
+      summaryLine({ ...base, outcome: 'incompatible', reason: 'r', replay: phase('failure', 2, 'RuntimeError: Recording not found'), record: skipped }),
+      'llama-stack 0.7.2 (stable): incompatible: RuntimeError: Recording not found',
+    )
   })
   test('not-installable names its reason; a flaky pass says so', () => {
     assert.equal(summaryLine({ ...base, outcome: 'not-installable', reason: 'install failed (exit 1)' }), 'llama-stack 0.7.2 (stable): not installable: install failed (exit 1)')
@@ -135,7 +149,9 @@ test('report order: incompatible > error > not-installable > needs-recording > c
 })
 
 describe('isForkPullRequest', () => {
-  const pr = (head: string | null, base = 'org/repo', fork?: boolean) => ({ pull_request: { head: { repo: head === null ? null : { full_name: head, ...(fork !== undefined ? { fork } : {}) } }, base: { repo: { full_name: base } } } })
+  const pr = (head: string | null, base = 'org/repo', fork?: boolean) => ({
+    pull_request: { head: { repo: head === null ? null : { full_name: head, ...(fork !== undefined ? { fork } : {}) } }, base: { repo: { full_name: base } } },
+  })
   const table: [string, string, unknown, boolean][] = [
     ['fork PR', 'pull_request', pr('someone/repo'), true],
     ['fork PR (target)', 'pull_request_target', pr('someone/repo'), true],
@@ -166,7 +182,8 @@ describe('missingLegs (expected-legs)', () => {
 
 describe('staleWarning', () => {
   const now = Date.parse('2026-12-05T00:00:00Z')
-  const release = (daysAgo: number) => ({ version: '1.0.0', files: [{ filename: 'x-1.0.0-py3-none-any.whl', url: '', sha256: '', yanked: false as const, uploadTime: new Date(now - daysAgo * 86_400_000) }] }) as any
+  const release = (daysAgo: number) =>
+    ({ version: '1.0.0', files: [{ filename: 'x-1.0.0-py3-none-any.whl', url: '', sha256: '', yanked: false as const, uploadTime: new Date(now - daysAgo * 86_400_000) }] }) as any
   test('older than the limit: how old, and a renamed project as a common cause', () => {
     const w = staleWarning('llama-stack', release(40), 'dev', 30, now)
     assert.match(w, /^llama-stack 1\.0\.0, the newest dev release on the index, was uploaded 40 days ago \(2026-10-26\), more than stale-after-days \(30\)/)

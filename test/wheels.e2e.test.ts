@@ -109,7 +109,10 @@ describe('the proof: a dev build from another index installs through UV_FIND_LIN
       const inputs = { package: PKG, channel: 'dev', 'companion-packages': API, 'index-url': devIndex.indexUrl, 'wheels-dir': 'wheels', 'replay-command': 'true' }
       const first = await world.run(inputs, { workspace, runnerTemp, env: cacheService.env() })
       assert.equal(first.outputs['wheels-cache-hit'], 'false', first.stdout)
-      assert.ok(cacheService.entries.some((e) => e.archive && /^compat-sentinel-wheels-.*-demo-upstream-0\.11\.0\.dev3-[0-9a-f]{16}$/.test(e.key)), `saved: ${JSON.stringify(cacheService.log)}`)
+      assert.ok(
+        cacheService.entries.some((e) => e.archive && /^compat-sentinel-wheels-.*-demo-upstream-0\.11\.0\.dev3-[0-9a-f]{16}$/.test(e.key)),
+        `saved: ${JSON.stringify(cacheService.log)}`,
+      )
 
       fs.rmSync(path.join(workspace, 'wheels'), { recursive: true })
       const downloads = devIndex.count(/^\/files\//)

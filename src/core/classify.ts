@@ -38,11 +38,7 @@ export function describeFailure(name: string, p: PhaseReport, timeoutMinutes?: n
  * install-command failed or timed out, the replay printed an installer's failure (`installerLine`),
  * or the replay exited with the could-not-test exit code. Shared with other testers (bisect).
  */
-export function notInstallableReason(
-  install: PhaseReport,
-  replay: PhaseReport,
-  opts: { installerLine?: string; couldNotTestExitCode?: number | null; installTimeoutMinutes?: number } = {},
-): string {
+export function notInstallableReason(install: PhaseReport, replay: PhaseReport, opts: { installerLine?: string; couldNotTestExitCode?: number | null; installTimeoutMinutes?: number } = {}): string {
   if (install.result === 'failure' || install.result === 'timeout') return `${describeFailure('install', install, opts.installTimeoutMinutes)}; replay not run`
   if (replay.result !== 'failure') return ''
   if (opts.installerLine) return `${describePhase('replay', replay)}: could not install: ${quotable(opts.installerLine)}`
@@ -64,13 +60,7 @@ export interface Circumstances {
   fixturesPath?: string
 }
 
-export function classify(
-  replay: PhaseReport,
-  record: PhaseReport,
-  fixturesChanged = 0,
-  timeouts: { replay?: number; record?: number } = {},
-  more: Circumstances = {},
-): Verdict {
+export function classify(replay: PhaseReport, record: PhaseReport, fixturesChanged = 0, timeouts: { replay?: number; record?: number } = {}, more: Circumstances = {}): Verdict {
   if (more.notInstallable) return { outcome: 'not-installable', reason: `${more.notInstallable}; record not run` }
   const attempts = more.attempts ?? 1
   if (replay.result === 'success') {

@@ -99,7 +99,9 @@ export function combine(legs: ResultFile[], run: ResultFile['run'], expected: Ex
   if (missing) lines.push(`${EMOJI.error} ${missing}`)
   const slack: Record<string, string> = { overall_status: overall, overall_emoji: EMOJI[overall] }
   const names = legNames(legs)
-  names.forEach((n, i) => (slack[`${n}_summary`] = lines[i]!))
+  names.forEach((n, i) => {
+    slack[`${n}_summary`] = lines[i]!
+  })
   Object.assign(slack, { details: lines.join('\n'), workflow_run_url: run.url, repository: run.repository })
   // Named as people read it: the channel, or the leg where legs share a channel.
   const sharedChannel = new Set(legs.map((l) => l.channel)).size !== legs.length
@@ -118,7 +120,10 @@ export function combine(legs: ResultFile[], run: ResultFile['run'], expected: Ex
 /** One row per leg, worst first when they do not all fit: the table stays well under GitHub's 1 MiB. */
 function legTable(legs: ResultFile[]): string {
   const head = '| | Leg | Package | Channel | Version | Pinned | Replay | Record | Reason | History |\n|---|---|---|---|---|---|---|---|---|---|\n'
-  const rows = legs.map((l) => `| ${EMOJI[l.outcome]} | ${[l.leg, l.package, l.channel, l.version || '—', l.pinnedVersion || '—', l.replay.result, l.record.result].map((c) => cell(c, 200)).join(' | ')} | ${cell(l.reason, 500)} | ${cell(historyCell(l), 300)} |\n`)
+  const rows = legs.map(
+    (l) =>
+      `| ${EMOJI[l.outcome]} | ${[l.leg, l.package, l.channel, l.version || '—', l.pinnedVersion || '—', l.replay.result, l.record.result].map((c) => cell(c, 200)).join(' | ')} | ${cell(l.reason, 500)} | ${cell(historyCell(l), 300)} |\n`,
+  )
   const budget = OWN_SUMMARY_LIMIT / 2
   const all = head + rows.join('')
   if (Buffer.byteLength(all) <= budget) return all

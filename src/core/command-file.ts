@@ -38,5 +38,5 @@ export function completeRecords(file: string): CompleteRecords {
       dropped.push(`a line that is neither name=value nor name<<DELIMITER (line ${i + 1})`)
     }
   }
-  return { text: kept.map((l) => l + '\n').join(''), dropped }
+  return { text: kept.map((l) => `${l}\n`).join(''), dropped }
 }

@@ -29,7 +29,10 @@ export interface HistoryIdentity {
  * one story. It ends in `-`, so one leg's prefix is never the start of another's.
  */
 export function historyKeyPrefix(pkg: string, leg: string, indexUrl: string): string {
-  const hash = createHash('sha256').update(JSON.stringify([pkg, leg, indexUrl])).digest('hex').slice(0, 16)
+  const hash = createHash('sha256')
+    .update(JSON.stringify([pkg, leg, indexUrl]))
+    .digest('hex')
+    .slice(0, 16)
   return `compat-sentinel-history-v1-${hash}-`
 }
 
@@ -125,7 +128,7 @@ export function parseHistory(text: string, expect: HistoryIdentity): ParsedHisto
 
 /** The file to store: the past runs plus this one, the newest MAX_ENTRIES, and the newest MAX_PROBES probes. */
 export function serializeHistory(identity: HistoryIdentity, past: HistoryEntry[], current: HistoryEntry, probes: ProbeEntry[] = []): string {
-  return JSON.stringify({ schema: HISTORY_SCHEMA, package: identity.package, leg: identity.leg, runs: [...past, current].slice(-MAX_ENTRIES), probes: probes.slice(-MAX_PROBES) }, null, 1) + '\n'
+  return `${JSON.stringify({ schema: HISTORY_SCHEMA, package: identity.package, leg: identity.leg, runs: [...past, current].slice(-MAX_ENTRIES), probes: probes.slice(-MAX_PROBES) }, null, 1)}\n`
 }
 
 /**

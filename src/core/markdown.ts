@@ -62,5 +62,7 @@ export const OWN_SUMMARY_LIMIT = SUMMARY_LIMIT - COMMAND_SUMMARY_LIMIT - 16 * 10
 
 /** Untrusted text shown inline as code: HTML-escaped, markdown punctuation backslash-escaped, one line. */
 export function inlineCode(s: string): string {
-  return `<code>${escapeHtml(s).replace(/[\\`*_[\]~|]/g, '\\$&').replace(/\r?\n/g, ' ')}</code>`
+  return `<code>${escapeHtml(s)
+    .replace(/[\\`*_[\]~|]/g, '\\$&')
+    .replace(/\r?\n/g, ' ')}</code>`
 }

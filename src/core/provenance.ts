@@ -167,7 +167,7 @@ export function canonicalFilename(filename: string): string {
     const [name, version, ...rest] = parts
     const tags = rest.slice(-3).map((t) => t.split('.').sort().join('.'))
     const build = rest.length === 4 ? [rest[0]!] : []
-    return [normalizeName(name!).replace(/-/g, '_'), version, ...build, ...tags].join('-') + '.whl'
+    return `${[normalizeName(name!).replace(/-/g, '_'), version, ...build, ...tags].join('-')}.whl`
   }
   const ext = ['.tar.gz', '.zip'].find((e) => lower.endsWith(e))
   if (!ext) return lower

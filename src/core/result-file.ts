@@ -131,7 +131,9 @@ function validHistory(v: unknown): v is History {
     typeof v.firstBadVersion === 'string' &&
     typeof v.notify === 'boolean' &&
     Array.isArray(v.recent) &&
-    v.recent.every((r) => isObject(r) && typeof r.version === 'string' && OUTCOMES.includes(r.outcome as Outcome) && typeof r.date === 'string' && typeof r.runUrl === 'string' && typeof r.uploadTime === 'string')
+    v.recent.every(
+      (r) => isObject(r) && typeof r.version === 'string' && OUTCOMES.includes(r.outcome as Outcome) && typeof r.date === 'string' && typeof r.runUrl === 'string' && typeof r.uploadTime === 'string',
+    )
   )
 }
 

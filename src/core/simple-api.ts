@@ -307,4 +307,3 @@ export function parseHtmlPage(body: string, pageUrl: string, project: string): P
 }
 
 export const SIMPLE_ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01'
-

@@ -32,10 +32,10 @@ export function historySection(h: History): string {
   if (h.lastGoodVersion) facts.push(`last good version: ${h.lastGoodVersion}`)
   if (h.firstBadVersion) facts.push(`first bad version: ${h.firstBadVersion}`)
   const [previous, current] = h.recent.slice(-2)
-  if (previous && current && current.version && previous.version === current.version && current.uploadTime && previous.uploadTime !== current.uploadTime) {
+  if (previous && current?.version && previous.version === current.version && current.uploadTime && previous.uploadTime !== current.uploadTime) {
     facts.push(`new build of ${current.version}: built ${day(current.uploadTime)}${previous.uploadTime ? `, the previous run tested the build of ${day(previous.uploadTime)}` : ''}`)
   }
-  if (facts.length) md += facts.map((f) => `- ${escapeHtml(f)}`).join('\n') + '\n\n'
+  if (facts.length) md += `${facts.map((f) => `- ${escapeHtml(f)}`).join('\n')}\n\n`
   const rows = [...h.recent].reverse().map((r) => {
     const run = /^https?:\/\//.test(r.runUrl) ? `[run](${encodeURI(r.runUrl)})` : '—'
     return `| ${EMOJI[r.outcome]} | ${cell(r.date.replace('T', ' ').slice(0, 16))} | ${cell(versionWithBuild(r.version, r.uploadTime))} | ${run} |`
@@ -96,13 +96,19 @@ function render(r: ResultFile, summary: string, tails: { replay: string; record:
   for (const n of notes) md += `> [!WARNING]\n> ${cell(n)}\n\n`
   if (r.flaky) md += `> [!NOTE]\n> Replay failed, then passed on a later attempt: counted as compatible, but a test is flaky. See the replay log.\n\n`
   md += '| | |\n|---|---|\n'
-  md += rows.map(([k, v]) => `| ${k} | ${cell(v)} |`).join('\n') + '\n\n'
+  md += `${rows.map(([k, v]) => `| ${k} | ${cell(v)} |`).join('\n')}\n\n`
   md += historySection(r.history)
   if (r.bisect) md += bisectSection(r.bisect)
   if (r.fixturesChanged.length) {
-    md += foldedPre(`Fixtures changed (${r.fixturesChanged.length})`, boundedList(r.fixturesChanged.map((c) => `${c.change.padEnd(8)} ${clip(c.path, 300)}`), MAX_FIXTURES_LISTED))
+    md += foldedPre(
+      `Fixtures changed (${r.fixturesChanged.length})`,
+      boundedList(
+        r.fixturesChanged.map((c) => `${c.change.padEnd(8)} ${clip(c.path, 300)}`),
+        MAX_FIXTURES_LISTED,
+      ),
+    )
   }
-  if (r.fixtureDiff?.counts.files) md += '\n' + renderRecordingsSection(r.fixtureDiff, r.fixturesPatch) + '\n'
+  if (r.fixtureDiff?.counts.files) md += `\n${renderRecordingsSection(r.fixtureDiff, r.fixturesPatch)}\n`
   if (r.install && r.install.result !== 'skipped' && r.install.logTail) md += foldedPre('Install log (tail)', r.install.logTail.slice(-16 * 1024))
   if (tails.replay) md += foldedPre('Replay log (tail)', tails.replay)
   if (tails.record) md += foldedPre('Record log (tail)', tails.record)

@@ -134,7 +134,10 @@ export function renderTitle(template: string, leg: LegFacts, since: { date: stri
     last_good: leg.lastGoodVersion || 'unknown',
     first_bad: leg.firstBadVersion || 'unknown',
   }
-  const title = template.replace(/\{([a-z_]+)\}/g, (all, name: string) => values[name as keyof typeof values] ?? all).replace(/\s+/g, ' ').trim()
+  const title = template
+    .replace(/\{([a-z_]+)\}/g, (all, name: string) => values[name as keyof typeof values] ?? all)
+    .replace(/\s+/g, ' ')
+    .trim()
   return [...title].length > TITLE_LIMIT ? `${[...title].slice(0, TITLE_LIMIT - 1).join('')}…` : title
 }
 
@@ -145,7 +148,7 @@ export function renderTitle(template: string, leg: LegFacts, since: { date: stri
 export const BODY_LIMIT = 60_000
 
 const emoji = (outcome: string) => EMOJI[outcome as Outcome] ?? '❔'
-const day = (iso: string) => (/^\d{4}-\d{2}-\d{2}/.exec(iso)?.[0] ?? '')
+const day = (iso: string) => /^\d{4}-\d{2}-\d{2}/.exec(iso)?.[0] ?? ''
 const orDash = (s: string) => s || '—'
 
 function phaseText(p: PhaseReport): string {
@@ -204,13 +207,13 @@ function renderContent(leg: LegFacts, view: BodyView, p: BodyParts): string {
   // The reason often quotes it already (classify puts it there); then once is enough.
   const decisive = failingLine(leg)
   if (decisive && !leg.reason.includes(decisive)) md += `**Decisive line**\n\n<pre>${escapeHtml(decisive)}</pre>\n\n`
-  if (p.tails.install) md += foldedPre('Install log (tail)', p.tails.install) + '\n'
-  if (p.tails.replay) md += foldedPre('Replay log (tail)', p.tails.replay) + '\n'
-  if (p.tails.record) md += foldedPre('Record log (tail)', p.tails.record) + '\n'
+  if (p.tails.install) md += `${foldedPre('Install log (tail)', p.tails.install)}\n`
+  if (p.tails.replay) md += `${foldedPre('Replay log (tail)', p.tails.replay)}\n`
+  if (p.tails.record) md += `${foldedPre('Record log (tail)', p.tails.record)}\n`
   if (leg.fixturesChanged.length) {
     const more = leg.fixturesChanged.length - p.fixtures.length
     const list = p.fixtures.map((c) => `${c.change.padEnd(8)} ${c.path}`).join('\n') + (more ? `\n… and ${more} more` : '')
-    md += foldedPre(`Fixtures changed (${leg.fixturesChanged.length})`, list) + '\n'
+    md += `${foldedPre(`Fixtures changed (${leg.fixturesChanged.length})`, list)}\n`
   }
   if (p.note) md += `_${escapeHtml(p.note)}_\n\n`
   if (leg.runUrl) md += `[Workflow run](${encodeURI(leg.runUrl)})\n\n`
@@ -228,7 +231,10 @@ export function capMarkdown(md: string, limit: number): string {
   if (md.length <= limit) return md
   const notice = "\n\n_…cut to stay under GitHub's size limit._\n"
   let cut = md.slice(0, Math.max(limit - notice.length - 64, 0))
-  cut = cut.replace(/[\uD800-\uDBFF]$/, '').replace(/&[#\w]*$/, '').replace(/<[^<>]*$/, '')
+  cut = cut
+    .replace(/[\uD800-\uDBFF]$/, '')
+    .replace(/&[#\w]*$/, '')
+    .replace(/<[^<>]*$/, '')
   const open: string[] = []
   let fence = false
   for (const m of cut.matchAll(/^ {0,3}(```|~~~)|<(\/?)(pre|details)\b[^>]*>/gm)) {
@@ -330,7 +336,13 @@ export function decide(leg: LegFacts, existing: ExistingIssue | undefined, opts:
       const window = (opts.reopenWithinDays ?? REOPEN_DAYS) * DAY_MS
       if (!(closedMs < window)) return { kind: 'open', title, body: renderBody(leg, { since, previous: existing.number }, state) }
       const days = Math.max(Math.floor(closedMs / DAY_MS), 0)
-      return { kind: 'reopen', number: existing.number, title, body, comment: `${what(leg.outcome)} again with ${version} in ${runRef(leg)}; reopened (closed ${days === 0 ? 'today' : days === 1 ? '1 day ago' : `${days} days ago`}).` }
+      return {
+        kind: 'reopen',
+        number: existing.number,
+        title,
+        body,
+        comment: `${what(leg.outcome)} again with ${version} in ${runRef(leg)}; reopened (closed ${days === 0 ? 'today' : days === 1 ? '1 day ago' : `${days} days ago`}).`,
+      }
     }
     let comment = ''
     if (prev && prev.outcome !== leg.outcome) comment = `${what(leg.outcome)} now (was ${prev.outcome}) with ${version} in ${runRef(leg)}.`
@@ -352,7 +364,8 @@ export function decide(leg: LegFacts, existing: ExistingIssue | undefined, opts:
     return prev && opts.openOn.has(prev.outcome) ? { kind: 'settle', number: existing.number, body } : { kind: 'none', why: `${leg.outcome}: nothing to report` }
   }
   // Recovered, with an open issue.
-  const words = leg.outcome === 'compatible' ? `Passing again with ${version} since ${runRef(leg)}.` : `No longer failing: ${what(leg.outcome)} with ${version} since ${runRef(leg)} (re-record the fixtures).`
+  const words =
+    leg.outcome === 'compatible' ? `Passing again with ${version} since ${runRef(leg)}.` : `No longer failing: ${what(leg.outcome)} with ${version} since ${runRef(leg)} (re-record the fixtures).`
   if (opts.closeOnRecovery) return { kind: 'close', number: existing.number, body, comment: `${emoji(leg.outcome)} ${words} Closing.` }
   if (prev && !opts.openOn.has(prev.outcome) && RECOVERED.has(prev.outcome)) {
     // Already said it recovered: only keep the body current.

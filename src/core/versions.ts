@@ -30,7 +30,10 @@ export function releases(files: IndexFile[]): Release[] {
   for (const f of files) {
     if (f.version === null) continue
     let key = keys.get(f.version)
-    if (key === undefined) keys.set(f.version, (key = clean(f.version) ?? `invalid:${f.version}`))
+    if (key === undefined) {
+      key = clean(f.version) ?? `invalid:${f.version}`
+      keys.set(f.version, key)
+    }
     const r = byKey.get(key)
     if (r) r.files.push(f)
     else byKey.set(key, { version: f.version, files: [f] })

@@ -47,7 +47,11 @@ async function apply(client: IssueClient, leg: LegFacts, action: IssueAction, in
       // not find this issue and open another one.
       // (Label names compare without case on GitHub: an existing `Compat-Sentinel` is applied as is.)
       if (!issue.labels.some((l) => l.toLowerCase() === inputs.labels[0]!.toLowerCase())) {
-        throw new GitHubError(`issue #${issue.number} was opened without the label '${inputs.labels[0]}' (GitHub dropped it), so the next run could not find it: create the label in the repository, or give the token permission to set labels.`, 'invalid', 0)
+        throw new GitHubError(
+          `issue #${issue.number} was opened without the label '${inputs.labels[0]}' (GitHub dropped it), so the next run could not find it: create the label in the repository, or give the token permission to set labels.`,
+          'invalid',
+          0,
+        )
       }
       return
     }
@@ -95,7 +99,7 @@ async function publish(done: Done, failure: string): Promise<void> {
   let md = `## ${failure ? '⚠️' : '📋'} compat-sentinel issues: ${failure ? 'failed' : `${done.opened.length} opened, ${done.updated.length} updated, ${done.closed.length} closed`}\n\n`
   // `#7` becomes a link to the issue (a job summary does not link issue numbers by itself).
   const linked = (line: string) => escapeHtml(line).replace(/#(\d+)/g, (all, n: string) => (done.urls.get(Number(n)) ? `[${all}](${encodeURI(done.urls.get(Number(n))!)})` : all))
-  if (done.lines.length) md += done.lines.map((l) => `- ${linked(l)}`).join('\n') + '\n\n'
+  if (done.lines.length) md += `${done.lines.map((l) => `- ${linked(l)}`).join('\n')}\n\n`
   if (failure) md += `${escapeHtml(failure)}\n`
   if (process.env.GITHUB_STEP_SUMMARY) await fs.appendFile(process.env.GITHUB_STEP_SUMMARY, mask(md)).catch((e: Error) => core.warning(`Could not write the job summary: ${e.message}`))
 }

@@ -43,18 +43,21 @@ export async function forwardCommandFiles(files: CommandFiles, phase: string, ru
     await append(runner[name], text, `the ${phase} command's ${name}`)
   }
   const paths = (await read(files.GITHUB_PATH)).split('\n').filter((l) => l.trim())
-  await append(runner.GITHUB_PATH, paths.map((p) => p + '\n').join(''), `the ${phase} command's GITHUB_PATH`)
+  await append(runner.GITHUB_PATH, paths.map((p) => `${p}\n`).join(''), `the ${phase} command's GITHUB_PATH`)
 
   let summary = mask(await read(files.GITHUB_STEP_SUMMARY))
   if (summary) {
     const room = Math.max(0, COMMAND_SUMMARY_LIMIT - summaryUsed)
     if (Buffer.byteLength(summary) > room) {
-      const cut = Buffer.from(summary).subarray(0, room).toString('utf8').replace(/\uFFFD$/, '')
+      const cut = Buffer.from(summary)
+        .subarray(0, room)
+        .toString('utf8')
+        .replace(/\uFFFD$/, '')
       summary = `${cut.slice(0, cut.lastIndexOf('\n') + 1)}\n_compat-sentinel: the ${phase} command's job summary was cut at ${COMMAND_SUMMARY_LIMIT / 1024} KiB to keep the whole summary under GitHub's 1 MiB._\n`
       core.warning(`The ${phase} command wrote more than ${COMMAND_SUMMARY_LIMIT / 1024} KiB of job summary; it was cut.`)
     }
     summaryUsed += Buffer.byteLength(summary)
-    await append(runner.GITHUB_STEP_SUMMARY, summary.endsWith('\n') ? summary : summary + '\n', `the ${phase} command's job summary`)
+    await append(runner.GITHUB_STEP_SUMMARY, summary.endsWith('\n') ? summary : `${summary}\n`, `the ${phase} command's job summary`)
   }
   await fs.rm(path.dirname(files.GITHUB_OUTPUT), { recursive: true, force: true })
 }

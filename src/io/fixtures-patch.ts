@@ -60,7 +60,11 @@ export async function writePatch(sides: PatchSides, work: string, patchFile: str
   const out = await fs.promises.open(patchFile, 'w')
   try {
     const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn('git', [...SAFE, 'diff', '--binary', '--no-color', '--no-ext-diff', '--no-textconv', before, after, '--'], { cwd: gitDir, env: gitEnv(gitDir, path.join(work, 'index-after')), stdio: ['ignore', out.fd, 'pipe'] })
+      const child = spawn('git', [...SAFE, 'diff', '--binary', '--no-color', '--no-ext-diff', '--no-textconv', before, after, '--'], {
+        cwd: gitDir,
+        env: gitEnv(gitDir, path.join(work, 'index-after')),
+        stdio: ['ignore', out.fd, 'pipe'],
+      })
       let err = ''
       child.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)))
       child.on('error', reject)

@@ -91,7 +91,12 @@ function classify(e: OctokitFailure, what: string): GitHubError {
     return new GitHubError(`${what}: GitHub's rate limit was hit (${said}).${when} Re-run the job later.`, 'rate-limit', status)
   }
   if (status === 401 || status === 403) return new GitHubError(`${PERMISSION_MESSAGE} (${what}: HTTP ${status}, "${said}")`, 'permission', status)
-  if (status === 404) return new GitHubError(`${what}: HTTP 404 (${said}). Check that the repository exists, that the token can see it (GitHub answers 404, not 403, for a private repository the token cannot read: add \`permissions: issues: write\` to this job), and that GITHUB_API_URL points at its API.`, 'not-found', status)
+  if (status === 404)
+    return new GitHubError(
+      `${what}: HTTP 404 (${said}). Check that the repository exists, that the token can see it (GitHub answers 404, not 403, for a private repository the token cannot read: add \`permissions: issues: write\` to this job), and that GITHUB_API_URL points at its API.`,
+      'not-found',
+      status,
+    )
   if (status === 410) return new GitHubError(`${what}: HTTP 410 (${said}). Issues are disabled in this repository: enable them in its settings.`, 'not-found', status)
   if (status === 422) {
     const errors = (e.response?.data as { errors?: { field?: string; message?: string; code?: string }[] })?.errors ?? []

@@ -41,7 +41,9 @@ export async function fetchProject(indexUrl: string, project: string, input = 'i
       throw new UserError(`Package '${project}' was not found on ${redactUrl(indexUrl)} (HTTP 404 for ${redactUrl(url)}): check ${names}.`)
     }
     if (e instanceof HttpStatusError && (e.status === 401 || e.status === 403)) {
-      throw new UserError(`The index ${redactUrl(indexUrl)} refused access to '${project}' (HTTP ${e.status} for ${e.url}): put the credentials in '${input}' (https://user:password@host/simple/ or https://token@host/simple/), from a secret.`)
+      throw new UserError(
+        `The index ${redactUrl(indexUrl)} refused access to '${project}' (HTTP ${e.status} for ${e.url}): put the credentials in '${input}' (https://user:password@host/simple/ or https://token@host/simple/), from a secret.`,
+      )
     }
     if (e instanceof HttpStatusError) {
       const retried = e.status === 429 || e.status >= 500 ? ', also after retries' : ''
@@ -54,7 +56,9 @@ export async function fetchProject(indexUrl: string, project: string, input = 'i
       throw new UserError(`The index page ${e.url} sent more than ${formatBytes(e.limitBytes)}, far more than one project's page: check that '${input}' is the root of a simple index (PEP 503/691).`)
     }
     if (e instanceof TlsError) {
-      throw new UserError(`The index ${redactUrl(indexUrl)} could not be read: ${e.message}. Give the server a certificate the runner trusts (a private CA goes in NODE_EXTRA_CA_CERTS), or fix '${input}'.`)
+      throw new UserError(
+        `The index ${redactUrl(indexUrl)} could not be read: ${e.message}. Give the server a certificate the runner trusts (a private CA goes in NODE_EXTRA_CA_CERTS), or fix '${input}'.`,
+      )
     }
     const why = cause(e)
     if (why !== null) throw new UserError(`could not reach ${redactUrl(url)}: ${why}. Check '${input}', the network, or try again later.`)

@@ -167,7 +167,9 @@ export class PhaseProcesses {
   /** Remembers every descendant of the shell now, so one orphaned later is still known. */
   private sample(): void {
     if (this.root === undefined) return
-    const stats = allPids().map(readStat).filter((s): s is ProcInfo => s !== null)
+    const stats = allPids()
+      .map(readStat)
+      .filter((s): s is ProcInfo => s !== null)
     const children = new Map<number, ProcInfo[]>()
     for (const s of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), s])
     const queue = [...this.seen.keys()].filter((p) => stats.some((s) => s.pid === p && s.start === this.seen.get(p)))

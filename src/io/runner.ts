@@ -27,7 +27,9 @@ export function checkRunnerFolders(env: NodeJS.ProcessEnv = process.env): void {
   for (const name of ['RUNNER_TEMP', 'RUNNER_TOOL_CACHE'] as const) {
     if (env[name]) continue
     if (env.GITHUB_ACTIONS === 'true') {
-      throw new UserError(`${name} is not set, but every GitHub Actions runner sets it: the runner or the job's container removed it. Set it in the job's env to a writable folder, e.g. ${name}: /tmp/${name === 'RUNNER_TEMP' ? 'runner-temp' : 'tool-cache'}.`)
+      throw new UserError(
+        `${name} is not set, but every GitHub Actions runner sets it: the runner or the job's container removed it. Set it in the job's env to a writable folder, e.g. ${name}: /tmp/${name === 'RUNNER_TEMP' ? 'runner-temp' : 'tool-cache'}.`,
+      )
     }
     env[name] = name === 'RUNNER_TEMP' ? runnerTemp() : path.join(os.tmpdir(), 'compat-sentinel-tool-cache')
   }

@@ -85,7 +85,9 @@ export function registerSecretNames(names: string[], env: NodeJS.ProcessEnv = pr
 export function maskNamedVariables(names: string[], env: NodeJS.ProcessEnv = process.env): void {
   const skipped = registerSecretNames(names, env)
   if (skipped.length) {
-    core.warning(`'mask-env' names ${skipped.join(', ')}, but ${skipped.length === 1 ? 'its value is' : 'their values are'} empty, shorter than ${MIN_SECRET_LENGTH} characters, a boolean or a number, so not masked (masking it would hide every such word in the log).`)
+    core.warning(
+      `'mask-env' names ${skipped.join(', ')}, but ${skipped.length === 1 ? 'its value is' : 'their values are'} empty, shorter than ${MIN_SECRET_LENGTH} characters, a boolean or a number, so not masked (masking it would hide every such word in the log).`,
+    )
   }
   if (names.length) core.debug(`mask-env: masking ${names.length - skipped.length} more variable(s)`)
 }

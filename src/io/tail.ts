@@ -6,13 +6,7 @@ import { longestSecretForm, mask, safeCut } from './secrets'
 // PM ESC ^, APC ESC _) up to BEL or ST (unterminated, only the introducer goes); nF sequences (ESC, intermediates, a final byte);
 // two-byte Fp/Fe/Fs escapes; and finally any ESC left on its own.
 const ESCAPES = new RegExp(
-  [
-    '(?:\\x1b\\[|\\x9b)[0-?]*[ -/]*[@-~]',
-    '(?:\\x1b[\\]PX^_]|[\\x90\\x98\\x9d\\x9e\\x9f])[^\\x07\\x1b\\x9c]*(?:\\x07|\\x1b\\\\|\\x9c)',
-    '\\x1b[ -/]+[0-~]',
-    '\\x1b[0-~]',
-    '\\x1b',
-  ].join('|'),
+  ['(?:\\x1b\\[|\\x9b)[0-?]*[ -/]*[@-~]', '(?:\\x1b[\\]PX^_]|[\\x90\\x98\\x9d\\x9e\\x9f])[^\\x07\\x1b\\x9c]*(?:\\x07|\\x1b\\\\|\\x9c)', '\\x1b[ -/]+[0-~]', '\\x1b[0-~]', '\\x1b'].join('|'),
   'g',
 )
 

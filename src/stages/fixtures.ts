@@ -10,7 +10,7 @@ export type Snapshot = Map<string, string>
 export async function snapshot(dir: string): Promise<Snapshot> {
   const out: Snapshot = new Map()
   async function walk(rel: string): Promise<void> {
-    let entries
+    let entries: import('node:fs').Dirent[]
     try {
       entries = await fs.readdir(path.join(dir, rel), { withFileTypes: true })
     } catch (e) {

@@ -8,7 +8,19 @@ import type { Inputs } from '../inputs'
 import { cacheClient, restore, save } from '../io/actions-cache'
 import { eventName, runAttemptId, runInfo, sentinelTemp } from '../io/runner'
 import { redactUrl } from '../io/secrets'
-import { HISTORY_FILE_LIMIT, computeHistory, historyKeyPrefix, newBuildOfSameVersion, parseHistory, serializeHistory, type HistoryEntry, type HistoryIdentity, type NotifyOn, type ProbeEntry, type ProbeResult } from '../core/history'
+import {
+  HISTORY_FILE_LIMIT,
+  computeHistory,
+  historyKeyPrefix,
+  newBuildOfSameVersion,
+  parseHistory,
+  serializeHistory,
+  type HistoryEntry,
+  type HistoryIdentity,
+  type NotifyOn,
+  type ProbeEntry,
+  type ProbeResult,
+} from '../core/history'
 import { currentPlatform } from '../core/platform'
 import type { RunState } from '../core/result-file'
 import { normalizeName } from '../core/names'
@@ -117,7 +129,8 @@ export function rememberRun(state: RunState, memory: Memory | null, notifyOn: No
   const current = entryOf(state)
   const past = memory?.past ?? []
   state.history = computeHistory(past, current, notifyOn)
-  if (newBuildOfSameVersion(past.at(-1), current)) core.info(`${state.version} is a new build (uploaded ${current.uploadTime || 'at an unknown time'}); the previous run tested another build of the same version.`)
+  if (newBuildOfSameVersion(past.at(-1), current))
+    core.info(`${state.version} is a new build (uploaded ${current.uploadTime || 'at an unknown time'}); the previous run tested another build of the same version.`)
   core.debug(`History: previous ${state.history.previousOutcome || 'unknown'}, changed ${state.history.statusChanged}, notify ${state.history.notify}`)
 }
 

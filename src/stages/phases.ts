@@ -73,7 +73,7 @@ export async function runPhase(spec: PhaseSpec): Promise<PhaseReport> {
   await fs.mkdir(spec.tempDir, { recursive: true })
   const id = `${spec.name}-${process.pid}-${Date.now()}`
   const script = path.join(spec.tempDir, `${id}.sh`)
-  await fs.writeFile(script, spec.command + '\n', { mode: 0o700 })
+  await fs.writeFile(script, `${spec.command}\n`, { mode: 0o700 })
   const files = await phaseCommandFiles(path.join(spec.tempDir, `${id}-files`))
   const processes = new PhaseProcesses(spec.name)
 
@@ -104,7 +104,7 @@ export async function runPhase(spec: PhaseSpec): Promise<PhaseReport> {
     const lines = new LineSplitter((line) => {
       tail.add(line)
       spec.onLine?.(line)
-      if (!process.stdout.write(mask(line) + '\n')) blocked = true
+      if (!process.stdout.write(`${mask(line)}\n`)) blocked = true
     })
     stream.setEncoding('utf8')
     stream.on('data', (chunk: string) => {

@@ -81,14 +81,14 @@ async function checkAttestation(a: Attestation, file: IndexFile & { sha256: stri
     problem,
   })
   const [{ bundleFromJSON }, { toSignedEntity }] = await Promise.all([import('@sigstore/bundle'), import('@sigstore/verify')])
-  let entity
+  let entity: ReturnType<typeof toSignedEntity>
   try {
     entity = toSignedEntity(bundleFromJSON(toSigstoreBundleJson(a)))
   } catch (e) {
     return mismatch(`${file.filename}: its attestation is not a valid Sigstore bundle (${printable((e as Error).message)})`)
   }
   const v = await verifier()
-  let signer
+  let signer: ReturnType<Verifier['verify']>
   try {
     signer = v.verify(entity)
   } catch (e) {
@@ -117,7 +117,7 @@ async function checkFile(file: IndexFile, expected: ExpectedPublisher, verifier:
     if (e instanceof UserError) return absent(`the provenance of ${file.filename} could not be fetched: ${e.message}`)
     throw e
   }
-  let bundles
+  let bundles: ReturnType<typeof parseProvenance>
   try {
     bundles = parseProvenance(body)
   } catch (e) {
@@ -136,7 +136,8 @@ async function checkFile(file: IndexFile, expected: ExpectedPublisher, verifier:
 }
 
 const FIX = {
-  absent: "Nothing was installed or run. Ask the upstream to publish with Trusted Publishing (PyPI then attaches attestations), or leave 'expected-publisher' empty to test builds whose publisher is not checked.",
+  absent:
+    "Nothing was installed or run. Ask the upstream to publish with Trusted Publishing (PyPI then attaches attestations), or leave 'expected-publisher' empty to test builds whose publisher is not checked.",
   mismatch: "Nothing was installed or run: this build is not one the expected publisher attested. If the upstream moved its publishing repository or workflow, update 'expected-publisher'.",
 }
 
@@ -144,7 +145,10 @@ const FIX = {
  * Checks every file the run would install. Returns the report; throws nothing for a file that
  * fails (the caller turns a report that is not `verified` into the run's error).
  */
-export async function verifyProvenance(inputs: Pick<Inputs, 'package' | 'companions' | 'expectedPublisher' | 'testTrustedRoot'>, res: Pick<Resolution, 'version' | 'pages'>): Promise<ProvenanceReport> {
+export async function verifyProvenance(
+  inputs: Pick<Inputs, 'package' | 'companions' | 'expectedPublisher' | 'testTrustedRoot'>,
+  res: Pick<Resolution, 'version' | 'pages'>,
+): Promise<ProvenanceReport> {
   const expected = inputs.expectedPublisher
   if (!expected) return { status: '', publisher: '', detail: '' }
   const platform = currentPlatform()
@@ -178,11 +182,17 @@ export async function verifyProvenance(inputs: Pick<Inputs, 'package' | 'compani
  * the files: fills `state.provenance`; anything but `verified` ends the run as an error. Off
  * (no `expected-publisher`), a dev/pre build from TestPyPI gets a notice recommending it.
  */
-export async function requirePublisher(inputs: Pick<Inputs, 'package' | 'companions' | 'expectedPublisher' | 'testTrustedRoot'>, res: Pick<Resolution, 'version' | 'pages' | 'indexUrl'>, state: Pick<RunState, 'provenance' | 'channel'>): Promise<void> {
+export async function requirePublisher(
+  inputs: Pick<Inputs, 'package' | 'companions' | 'expectedPublisher' | 'testTrustedRoot'>,
+  res: Pick<Resolution, 'version' | 'pages' | 'indexUrl'>,
+  state: Pick<RunState, 'provenance' | 'channel'>,
+): Promise<void> {
   if (!inputs.expectedPublisher) {
     core.info("Provenance is not checked ('expected-publisher' is empty).")
     if (shouldRecommendPublisher(state.channel, res.indexUrl)) {
-      core.notice("This dev/pre build comes from TestPyPI, where anyone can register a project name its maintainers never claimed. Set 'expected-publisher' (e.g. github:owner/repo) so only builds attested by the upstream's own workflow are tested.")
+      core.notice(
+        "This dev/pre build comes from TestPyPI, where anyone can register a project name its maintainers never claimed. Set 'expected-publisher' (e.g. github:owner/repo) so only builds attested by the upstream's own workflow are tested.",
+      )
     }
     return
   }

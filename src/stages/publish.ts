@@ -31,7 +31,7 @@ export async function publish(state: RunState, failOn: ReadonlySet<Outcome>): Pr
   let written = false
   try {
     await fs.mkdir(path.dirname(file), { recursive: true })
-    await fs.writeFile(file, JSON.stringify(result, null, 2) + '\n')
+    await fs.writeFile(file, `${JSON.stringify(result, null, 2)}\n`)
     written = true
   } catch (e) {
     core.warning(`Could not write the result file ${file}: ${(e as Error).message}`)

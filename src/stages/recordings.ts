@@ -116,7 +116,9 @@ export async function describeRecordings(kept: KeptRecordings | null, before: Sn
     // The parsers (YAML, a JSON diff) load only on a run that recorded: most runs never do.
     const { compareRecordings } = await import('../core/recordings/compare')
     const diff = await compareRecordings(changes, (side, f) => load(from(side, f)), label)
-    core.info(`${diff.counts.files} file(s) changed: ${diff.counts.requestChanged} request(s) and ${diff.counts.responseChanged} response(s) changed, ${diff.counts.added} interaction(s) added, ${diff.counts.removed} removed`)
+    core.info(
+      `${diff.counts.files} file(s) changed: ${diff.counts.requestChanged} request(s) and ${diff.counts.responseChanged} response(s) changed, ${diff.counts.added} interaction(s) added, ${diff.counts.removed} removed`,
+    )
     for (const e of diff.requestChanged) if (e.previousFile) core.debug(`paired ${e.previousFile} (deleted) with ${e.file} (added): same call, ${e.identity}`)
     if (!changes.length) return { fixtureDiff: diff, fixturesPatch: '' }
 

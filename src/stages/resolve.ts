@@ -46,11 +46,15 @@ export async function readPinned(inputs: Pick<Inputs, 'pinnedFile' | 'pinnedPatt
   try {
     text = await fs.readFile(file, 'utf8')
   } catch (e) {
-    throw new UserError(`'pinned-file' ${inputs.pinnedFile} could not be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; looked at ${file}): check the path, which is relative to 'working-directory'.`)
+    throw new UserError(
+      `'pinned-file' ${inputs.pinnedFile} could not be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; looked at ${file}): check the path, which is relative to 'working-directory'.`,
+    )
   }
   const m = await execWithDeadline(inputs.pinnedPattern, text).catch((e) => {
     if (!(e instanceof RegexTimeout)) throw e
-    throw new UserError(`'pinned-pattern' ${inputs.pinnedPattern!.source} did not finish within ${REGEX_DEADLINE_MS / 1000} s on ${inputs.pinnedFile} (${text.length} characters): the pattern backtracks catastrophically (nested repetition such as (a+)+ or (.*)*); simplify it, e.g. anchor it to the line and use \\S+ for the version.`)
+    throw new UserError(
+      `'pinned-pattern' ${inputs.pinnedPattern!.source} did not finish within ${REGEX_DEADLINE_MS / 1000} s on ${inputs.pinnedFile} (${text.length} characters): the pattern backtracks catastrophically (nested repetition such as (a+)+ or (.*)*); simplify it, e.g. anchor it to the line and use \\S+ for the version.`,
+    )
   })
   const found = m?.[1]?.trim()
   if (!found) {
@@ -89,7 +93,9 @@ export async function resolveVersion(inputs: Inputs, pinnedVersion: string): Pro
     core.info(`${inputs.package}: ${versions(sel.total)} on the index, ${sel.skipped.length} skipped for '${channel}'`)
     logSkipped(sel.skipped)
     if (!sel.chosen) {
-      throw new UserError(`No ${channel} release of ${inputs.package} on ${redactUrl(indexUrl)} (${versions(sel.total)} listed, none a non-yanked ${channel} release): check 'channel' and 'index-url'.`)
+      throw new UserError(
+        `No ${channel} release of ${inputs.package} on ${redactUrl(indexUrl)} (${versions(sel.total)} listed, none a non-yanked ${channel} release): check 'channel' and 'index-url'.`,
+      )
     }
     release = sel.chosen
     core.info(`Chosen: ${release.version}`)

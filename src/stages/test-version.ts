@@ -31,7 +31,13 @@ export function commandEnv(inputs: Pick<Inputs, 'versionEnv'>, what: { package: 
 const TITLES: Record<PhaseName, string> = { install: 'Install', replay: 'Replay', record: 'Record' }
 
 /** Runs one phase's command for the version under test; `onLine` sees its output as it streams. */
-export function runCommand(inputs: Inputs, what: { package: string; version: string; channel: string }, phase: PhaseName, onLine?: (line: string) => void, title = TITLES[phase]): Promise<PhaseReport> {
+export function runCommand(
+  inputs: Inputs,
+  what: { package: string; version: string; channel: string },
+  phase: PhaseName,
+  onLine?: (line: string) => void,
+  title = TITLES[phase],
+): Promise<PhaseReport> {
   const command = { install: inputs.installCommand, replay: inputs.replayCommand, record: inputs.recordCommand }[phase]
   const timeoutMs = { install: inputs.installTimeoutMs, replay: inputs.replayTimeoutMs, record: inputs.recordTimeoutMs }[phase]
   return stage(`${title}: ${mask(command)}`, () => runPhase({ name: phase, command, cwd: inputs.workingDirectory, env: commandEnv(inputs, what, phase), timeoutMs, tempDir: sentinelTemp(), onLine }))
@@ -58,7 +64,9 @@ export interface Tested {
 export async function testVersion(inputs: Inputs, resolution: Resolution, what: { package: string; version: string; channel: string }, onPrefetched?: (p: Prefetched) => void): Promise<Tested> {
   let wheels: Prefetched | undefined
   const prefetch = shouldPrefetch(inputs.prefetchWheels, resolution.indexUrl)
-  core.debug(`prefetch-wheels ${inputs.prefetchWheels}: ${prefetch ? 'prefetching' : 'not prefetching'} (index ${redactUrl(resolution.indexUrl)}${inputs.prefetchWheels === 'auto' ? ', prefetched unless it is pypi.org' : ''})`)
+  core.debug(
+    `prefetch-wheels ${inputs.prefetchWheels}: ${prefetch ? 'prefetching' : 'not prefetching'} (index ${redactUrl(resolution.indexUrl)}${inputs.prefetchWheels === 'auto' ? ', prefetched unless it is pypi.org' : ''})`,
+  )
   if (prefetch) {
     wheels = await stage('Prefetch wheels', () => prefetchWheels(inputs, resolution))
     onPrefetched?.(wheels)
@@ -66,7 +74,14 @@ export async function testVersion(inputs: Inputs, resolution: Resolution, what: 
   const install = inputs.installCommand ? await runCommand(inputs, what, 'install') : skippedPhase()
   const minutes = (ms: number) => ms / 60_000
   if (install.result === 'failure' || install.result === 'timeout') {
-    return { wheels, install, replay: skippedPhase(), attempts: 0, flaky: false, notInstallable: notInstallableReason(install, skippedPhase(), { installTimeoutMinutes: minutes(inputs.installTimeoutMs) }) }
+    return {
+      wheels,
+      install,
+      replay: skippedPhase(),
+      attempts: 0,
+      flaky: false,
+      notInstallable: notInstallableReason(install, skippedPhase(), { installTimeoutMinutes: minutes(inputs.installTimeoutMs) }),
+    }
   }
 
   let replay = skippedPhase()
@@ -91,7 +106,8 @@ export async function testVersion(inputs: Inputs, resolution: Resolution, what: 
     const title = inputs.replayAttempts > 1 ? `Replay (attempt ${attempt} of ${inputs.replayAttempts})` : 'Replay'
     replay = await runCommand(inputs, what, 'replay', scan, title)
     if (replay.result === 'success') break
-    if (attempt < inputs.replayAttempts) core.info(`Replay attempt ${attempt} ${replay.result === 'timeout' ? 'timed out' : 'failed'}; running it again (replay-attempts: ${inputs.replayAttempts}) before deciding`)
+    if (attempt < inputs.replayAttempts)
+      core.info(`Replay attempt ${attempt} ${replay.result === 'timeout' ? 'timed out' : 'failed'}; running it again (replay-attempts: ${inputs.replayAttempts}) before deciding`)
   }
   const flaky = replay.result === 'success' && attempt > 1
   if (flaky) core.warning(`Replay passed on attempt ${attempt} after failing: counted as compatible, but a test is flaky.`)

@@ -57,7 +57,9 @@ function runVersion(bin: string): Promise<{ exitCode: number | null; output: str
 export async function uvVersionOf(bin: string): Promise<string> {
   const out = await runVersion(bin)
   if (out.timedOut) {
-    throw new UserError(`${bin} --version did not answer within ${versionTimeoutMs() / 1000} s and was stopped: that uv hangs (a wrapper waiting for input or a network?). Fix the uv on PATH, or set 'uv-version' to an exact version instead of 'system'.`)
+    throw new UserError(
+      `${bin} --version did not answer within ${versionTimeoutMs() / 1000} s and was stopped: that uv hangs (a wrapper waiting for input or a network?). Fix the uv on PATH, or set 'uv-version' to an exact version instead of 'system'.`,
+    )
   }
   const m = /^uv (\S+)/.exec(out.output.trim())
   if (out.exitCode !== 0 || !m) {
@@ -116,7 +118,8 @@ async function downloadAndCache(base: string, version: string, target: { target:
     } catch (e) {
       if (e instanceof HttpStatusError) throw new UserError(`Downloading uv ${version} failed: HTTP ${e.status} for ${redactUrl(url)}. Check 'uv-version' and 'uv-download-url'.`)
       if (e instanceof ChecksumError) throw new UserError(`${e.message}. Nothing was kept; the mirror at 'uv-download-url' or a proxy altered the file, or the checksum is wrong.`)
-      if (e instanceof TooLargeError) throw new UserError(`Downloading uv ${version} failed: ${redactUrl(url)} is larger than 'max-download-mb' (${formatBytes(maxBytes)}); check 'uv-download-url', or raise 'max-download-mb'.`)
+      if (e instanceof TooLargeError)
+        throw new UserError(`Downloading uv ${version} failed: ${redactUrl(url)} is larger than 'max-download-mb' (${formatBytes(maxBytes)}); check 'uv-download-url', or raise 'max-download-mb'.`)
       const why = cause(e)
       if (why !== null) throw new UserError(`Downloading uv ${version} failed: could not reach ${redactUrl(url)}: ${why}. Check 'uv-download-url', the network, or try again later.`)
       throw e

@@ -60,7 +60,9 @@ async function ensureWritable(dir: string): Promise<void> {
     await fs.writeFile(probe, '')
     await fs.rm(probe)
   } catch (e) {
-    throw new UserError(`'wheels-dir' ${dir} is not a writable folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): point 'wheels-dir' at a folder the runner can write, or leave it empty.`)
+    throw new UserError(
+      `'wheels-dir' ${dir} is not a writable folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): point 'wheels-dir' at a folder the runner can write, or leave it empty.`,
+    )
   }
 }
 
@@ -212,7 +214,12 @@ async function saveWanted(key: string, wanted: IndexFile[], dir: string): Promis
 
 export function cacheKey(platform: Platform, project: string, version: string, files: IndexFile[]): string {
   const list = createHash('sha256')
-    .update(files.map((f) => `${f.filename}:${f.sha256}`).sort().join('\n'))
+    .update(
+      files
+        .map((f) => `${f.filename}:${f.sha256}`)
+        .sort()
+        .join('\n'),
+    )
     .digest('hex')
     .slice(0, 16)
   return `compat-sentinel-wheels-${platform.os}-${platform.arch}-${project.toLowerCase()}-${version}-${list}`
@@ -223,8 +230,14 @@ export function cacheKey(platform: Platform, project: string, version: string, f
  * (space-separated, as pip reads it) for the commands and later steps.
  */
 export function appendFindLinks(dir: string): void {
-  for (const [name, sep] of [['UV_FIND_LINKS', ','], ['PIP_FIND_LINKS', ' ']] as const) {
-    const existing = (process.env[name] ?? '').split(sep === ',' ? ',' : /\s+/).map((s) => s.trim()).filter(Boolean)
+  for (const [name, sep] of [
+    ['UV_FIND_LINKS', ','],
+    ['PIP_FIND_LINKS', ' '],
+  ] as const) {
+    const existing = (process.env[name] ?? '')
+      .split(sep === ',' ? ',' : /\s+/)
+      .map((s) => s.trim())
+      .filter(Boolean)
     if (!existing.includes(dir)) existing.push(dir)
     core.exportVariable(name, existing.join(sep))
   }

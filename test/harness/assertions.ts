@@ -13,7 +13,7 @@ export function assertErrorRun(r: RunResult, message: RegExp): void {
   assert.equal(r.result.outcome, 'error')
   assert.match(r.result.reason, message)
   assert.match(r.summary, /⚠️/)
-  assert.match(shownText(r.summary), message, "the job summary says it, as a reader sees it")
+  assert.match(shownText(r.summary), message, 'the job summary says it, as a reader sees it')
   assert.match(r.stdout, /::error::/)
   assert.equal(r.exitCode, 1)
   assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at .*\.js:\d+/, 'no stack trace')

@@ -198,7 +198,12 @@ export class GitHubServer {
       return
     }
     if (fault && 'rateLimit' in fault) {
-      return error(403, 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID TEST.', {}, { 'retry-after': String(fault.rateLimit) })
+      return error(
+        403,
+        'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID TEST.',
+        {},
+        { 'retry-after': String(fault.rateLimit) },
+      )
     }
     if (fault && 'primaryRateLimit' in fault) {
       const reset = String(Math.floor(Date.now() / 1000) + fault.primaryRateLimit)
@@ -226,7 +231,8 @@ export class GitHubServer {
     if (method === 'POST' && route === prefix) {
       const b = (body ?? {}) as { title?: string; body?: string; labels?: string[] }
       if (!b.title) return error(422, 'Validation Failed', { errors: [{ resource: 'Issue', code: 'missing_field', field: 'title' }] })
-      if ((b.body ?? '').length > BODY_LIMIT) return error(422, 'Validation Failed', { errors: [{ resource: 'Issue', code: 'custom', field: 'body', message: `body is too long (maximum is ${BODY_LIMIT} characters)` }] })
+      if ((b.body ?? '').length > BODY_LIMIT)
+        return error(422, 'Validation Failed', { errors: [{ resource: 'Issue', code: 'custom', field: 'body', message: `body is too long (maximum is ${BODY_LIMIT} characters)` }] })
       const issue = this.seed({ title: b.title, body: b.body ?? '', labels: this.dropLabels ? [] : (b.labels ?? []).map(String), created_at: now, updated_at: now })
       return send(201, this.issueJson(issue))
     }
@@ -236,7 +242,8 @@ export class GitHubServer {
     if (issue && !one![2] && method === 'GET') return send(200, this.issueJson(issue))
     if (issue && !one![2] && method === 'PATCH') {
       const b = (body ?? {}) as Partial<Pick<StoredIssue, 'title' | 'body' | 'state' | 'state_reason' | 'labels'>>
-      if (b.body !== undefined && b.body.length > BODY_LIMIT) return error(422, 'Validation Failed', { errors: [{ resource: 'Issue', code: 'custom', field: 'body', message: `body is too long (maximum is ${BODY_LIMIT} characters)` }] })
+      if (b.body !== undefined && b.body.length > BODY_LIMIT)
+        return error(422, 'Validation Failed', { errors: [{ resource: 'Issue', code: 'custom', field: 'body', message: `body is too long (maximum is ${BODY_LIMIT} characters)` }] })
       if (b.state !== undefined && b.state !== 'open' && b.state !== 'closed') return error(422, 'Validation Failed', { errors: [{ resource: 'Issue', code: 'invalid', field: 'state' }] })
       if (b.title !== undefined) issue.title = b.title
       if (b.body !== undefined) issue.body = b.body
@@ -252,7 +259,8 @@ export class GitHubServer {
     if (issue && one![2] && method === 'POST') {
       const b = (body ?? {}) as { body?: string }
       if (!b.body) return error(422, 'Validation Failed', { errors: [{ resource: 'IssueComment', code: 'missing_field', field: 'body' }] })
-      if (b.body.length > BODY_LIMIT) return error(422, 'Validation Failed', { errors: [{ resource: 'IssueComment', code: 'custom', field: 'body', message: `body is too long (maximum is ${BODY_LIMIT} characters)` }] })
+      if (b.body.length > BODY_LIMIT)
+        return error(422, 'Validation Failed', { errors: [{ resource: 'IssueComment', code: 'custom', field: 'body', message: `body is too long (maximum is ${BODY_LIMIT} characters)` }] })
       const comment: StoredComment = { id: this.comments.length + 1, issue: issue.number, body: b.body, created_at: now }
       this.comments.push(comment)
       issue.updated_at = now
@@ -263,7 +271,10 @@ export class GitHubServer {
 
   /** GET /repos/{owner}/{repo}/issues: filtered by every label given, ignoring case (as GitHub does), newest first. */
   private list(u: URL, send: (status: number, value: unknown, headers?: Record<string, string>) => void): void {
-    const labels = (u.searchParams.get('labels') ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+    const labels = (u.searchParams.get('labels') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
     const state = u.searchParams.get('state') ?? 'open'
     const perPage = Math.min(Number(u.searchParams.get('per_page')) || this.defaultPerPage, 100)
     const page = Math.max(Number(u.searchParams.get('page')) || 1, 1)
@@ -279,6 +290,10 @@ export class GitHubServer {
     const rels: string[] = []
     if (page < pages) rels.push(link(page + 1, 'next'), link(pages, 'last'))
     if (page > 1) rels.push(link(1, 'first'), link(page - 1, 'prev'))
-    send(200, matching.slice((page - 1) * perPage, page * perPage).map((i) => this.issueJson(i)), rels.length ? { link: rels.join(', ') } : {})
+    send(
+      200,
+      matching.slice((page - 1) * perPage, page * perPage).map((i) => this.issueJson(i)),
+      rels.length ? { link: rels.join(', ') } : {},
+    )
   }
 }

@@ -39,12 +39,25 @@ export function resultOf(outcome: ResultFile['outcome'], over: Partial<ResultFil
     ...shapes[outcome],
     install: phase('skipped', null),
     flaky: false,
-    fixturesChanged: outcome === 'needs-recording' ? [{ path: 'tests/recordings/ab12.json', change: 'modified' }, { path: 'tests/recordings/cd34.json', change: 'added' }] : [],
+    fixturesChanged:
+      outcome === 'needs-recording'
+        ? [
+            { path: 'tests/recordings/ab12.json', change: 'modified' },
+            { path: 'tests/recordings/cd34.json', change: 'added' },
+          ]
+        : [],
     fixtureDiff: null,
     fixturesPatch: '',
     uv: { version: '0.13.9', path: '/opt/hostedtoolcache/uv/0.13.9/x64/uv' },
     wheels: { dir: '/tmp/wheels', files: ['llama_stack-0.7.2.dev20260423-py3-none-any.whl'], cacheHit: false },
-    uvCache: { hit: true, dir: '/tmp/uv-cache', key: 'compat-sentinel-uv-v1-linux-x64-llama-stack-dev-none-0.7.2.dev20260423', restoredKey: 'compat-sentinel-uv-v1-linux-x64-llama-stack-dev-none-0.7.2.dev20260422', restoredBytes: 52428800, savedBytes: 53477376 },
+    uvCache: {
+      hit: true,
+      dir: '/tmp/uv-cache',
+      key: 'compat-sentinel-uv-v1-linux-x64-llama-stack-dev-none-0.7.2.dev20260423',
+      restoredKey: 'compat-sentinel-uv-v1-linux-x64-llama-stack-dev-none-0.7.2.dev20260422',
+      restoredBytes: 52428800,
+      savedBytes: 53477376,
+    },
     run: { repository: 'org/repo', ref: 'refs/heads/main', sha: 'abc', url: 'https://github.com/org/repo/actions/runs/1' },
     startedAt: '2026-04-23T06:30:00Z',
     finishedAt: '2026-04-23T06:33:00Z',

@@ -3,7 +3,7 @@
 // so memory stays bounded by the largest file compared, not by the recordings folder.
 import { changedPaths } from './paths'
 import { identityKey, identityLabel, parseRecording } from './parse'
-import { LIMITS, SECRET_NOTE, type FixtureDiff, type Interaction, type InteractionChange, type ParsedRecording } from './types'
+import { LIMITS, type FixtureDiff, type Interaction, type InteractionChange, type ParsedRecording } from './types'
 
 export type Side = 'before' | 'after'
 /** A file's content, or why there is none to parse. */
@@ -185,4 +185,3 @@ export async function compareRecordings(changes: readonly FileChange[], load: Lo
 }
 
 /** The sentence added to the run's reason when the patch was withheld. */
-

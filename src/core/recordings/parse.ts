@@ -58,7 +58,14 @@ function modelOf(body: unknown): string {
 }
 
 export function isLlamaStack(doc: unknown): doc is Obj & { request: Obj; response: Obj } {
-  return isObj(doc) && isObj(doc.request) && isObj(doc.response) && typeof doc.request.method === 'string' && (typeof doc.request.url === 'string' || typeof doc.request.endpoint === 'string') && ('body' in doc.response || 'is_streaming' in doc.response)
+  return (
+    isObj(doc) &&
+    isObj(doc.request) &&
+    isObj(doc.response) &&
+    typeof doc.request.method === 'string' &&
+    (typeof doc.request.url === 'string' || typeof doc.request.endpoint === 'string') &&
+    ('body' in doc.response || 'is_streaming' in doc.response)
+  )
 }
 
 export function isVcr(doc: unknown): doc is Obj & { interactions: Obj[] } {

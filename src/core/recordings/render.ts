@@ -39,7 +39,7 @@ class Budget {
   }
   text(): string {
     if (this.dropped) this.lines.push('', `_${plural(this.dropped, 'more line')} not shown to keep the summary small; the result file lists them._`)
-    return this.lines.join('\n') + '\n'
+    return `${this.lines.join('\n')}\n`
   }
 }
 
@@ -87,6 +87,7 @@ export function renderRecordingsSection(d: FixtureDiff, patchFile: string, budge
     }
     out.always('', '</details>')
   }
-  if (d.omittedInteractions) out.push('', `_${plural(d.omittedInteractions, 'more interaction')} not listed (the result file keeps ${d.added.length + d.removed.length + d.requestChanged.length + d.responseChanged.length})._`)
+  if (d.omittedInteractions)
+    out.push('', `_${plural(d.omittedInteractions, 'more interaction')} not listed (the result file keeps ${d.added.length + d.removed.length + d.requestChanged.length + d.responseChanged.length})._`)
   return out.text()
 }
