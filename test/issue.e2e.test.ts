@@ -6,6 +6,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { ISSUE, runAction, tempDir, type RunResult } from './harness/action'
 import { resultOf } from './harness/results'
+import { ForwardProxy } from './harness/forward-proxy'
 import { GitHubServer } from './harness/github-server'
 import type { History, Outcome, ResultFile } from '../src/core/vocabulary'
 
@@ -233,6 +234,26 @@ describe('issue sub-action: several legs, finding issues again', () => {
       await gh.close()
     }
   })
+
+  test('HTTP_PROXY carries the GitHub API calls, as it does the index requests', () =>
+    withServer(async (gh) => {
+      const proxy = await new ForwardProxy().start()
+      try {
+        const r = await runIssue(gh, [v2('incompatible')], {}, { HTTP_PROXY: proxy.url, NO_PROXY: '' })
+        assert.equal(r.outputs.opened, 'llama-stack-dev', r.stdout)
+        const port = new URL(gh.url).port
+        assert.ok(
+          proxy.seen.some((s) => s.includes(`127.0.0.1:${port}/repos/org/repo/issues`)),
+          `the proxy saw the API: ${JSON.stringify(proxy.seen)}`,
+        )
+        assert.ok(
+          proxy.seen.every((s) => !s.includes(gh.token)),
+          'the token is a header, never in a URL',
+        )
+      } finally {
+        await proxy.close()
+      }
+    }))
 
   test('several labels: all are put on the issue, the first finds it again', () =>
     withServer(async (gh) => {

@@ -3,10 +3,9 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import * as fs from 'node:fs'
-import * as http from 'node:http'
-import * as net from 'node:net'
 import * as path from 'node:path'
 import { World } from './harness/world'
+import { ForwardProxy } from './harness/forward-proxy'
 import { wheel, sdist } from './harness/dists'
 import { PypiServer } from './harness/pypiserver'
 import { tempDir } from './harness/action'
@@ -238,35 +237,11 @@ describe('real pypiserver on loopback', () => {
 })
 
 describe('proxies from the environment', () => {
-  // A forward proxy on loopback that serves both forms clients use: absolute-URI requests and
-  // CONNECT tunnels. It records what went through it.
-  const seen: string[] = []
-  const proxy = http.createServer((req, res) => {
-    seen.push(req.url!)
-    const u = new URL(req.url!)
-    const upstream = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: req.method, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode!, r.headers)
-      r.pipe(res)
-    })
-    upstream.on('error', () => res.destroy())
-    req.pipe(upstream)
-  })
-  proxy.on('connect', (req, socket, head) => {
-    seen.push(`CONNECT ${req.url}`)
-    const [host, port] = req.url!.split(':')
-    const target = net.connect(Number(port), host, () => {
-      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n')
-      target.write(head)
-      target.pipe(socket)
-      socket.pipe(target)
-    })
-    target.on('error', () => socket.destroy())
-    socket.on('error', () => target.destroy())
-  })
+  const proxy = new ForwardProxy()
+  const seen = proxy.seen
   let proxyUrl = ''
   before(async () => {
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r))
-    proxyUrl = `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`
+    proxyUrl = (await proxy.start()).url
   })
   after(() => proxy.close())
 

@@ -4,6 +4,7 @@
 // a GitHubError whose message says what to do. The token goes only into the Authorization header.
 import * as core from '@actions/core'
 import { Octokit } from '@octokit/core'
+import { proxyAwareFetch } from './http'
 
 export interface Issue {
   number: number
@@ -162,6 +163,8 @@ export function githubClient(opts: GitHubClientOptions): IssueClient {
     auth: opts.token,
     baseUrl: opts.baseUrl.replace(/\/+$/, ''),
     userAgent: 'compat-sentinel-issue',
+    // Through the runner's proxy (HTTPS_PROXY, NO_PROXY) like every other request of the action.
+    request: { fetch: proxyAwareFetch },
     // Octokit's own warnings (deprecations) go to the log; it never logs headers.
     log: { debug: () => {}, info: () => {}, warn: (m: string) => core.warning(m), error: (m: string) => core.warning(m) },
   })

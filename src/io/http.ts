@@ -77,6 +77,15 @@ function retryAfter(res: Response): number | undefined {
  * Makes the global `fetch` (which libraries such as @sigstore/tuf use) go through the same proxy
  * handling and timeouts as the action's own requests; Node's fetch ignores HTTPS_PROXY otherwise.
  */
+/**
+ * A `fetch` for other clients (Octokit) with the action's proxy handling (HTTPS_PROXY, NO_PROXY)
+ * and timeouts; Node's own fetch ignores proxies.
+ */
+export const proxyAwareFetch: typeof globalThis.fetch = async (input, init) => {
+  const { undici, agent } = await http()
+  return (await undici.fetch(input as Parameters<typeof undici.fetch>[0], { ...(init as Parameters<typeof undici.fetch>[1]), dispatcher: agent })) as unknown as Response
+}
+
 export async function shareProxySettingsWithGlobalFetch(): Promise<void> {
   const { undici, agent } = await http()
   undici.setGlobalDispatcher(agent)
