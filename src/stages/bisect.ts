@@ -112,7 +112,7 @@ async function probe(inputs: Inputs, resolution: Resolution, run: Failing, versi
       }
     }
     // One attempt, within what is left of the budget; the record command is never run.
-    const tested = await testVersion({ ...inputs, replayAttempts: 1, replayTimeoutMs: timeoutMs }, { ...resolution, version }, { package: run.package, version, channel: run.channel })
+    const tested = await testVersion({ ...inputs, replayAttempts: 1, replayTimeoutMs: timeoutMs }, { ...resolution, version }, { package: run.package, version, channel: run.channel, probe: true })
     if (tested.notInstallable) {
       core.info(`${version} could not be installed (${tested.notInstallable}): skipped`)
       return 'not-installable'
