@@ -102,3 +102,28 @@ describe('bisection probes', () => {
     assert.equal(r.exportedEnv.TESTED, '1.0.0.dev5')
   })
 })
+
+describe('bisection and the history', () => {
+  test('a last good version newer than the tested one (it was yanked): no bisection claims an exact first bad build older than the last good', async () => {
+    const { IndexServer } = await import('./harness/index-server')
+    const index = await new IndexServer().start()
+    try {
+      for (const n of [1, 2, 3, 4]) index.add(PKG, wheel(PKG, `1.0.0.dev${n}`))
+      const m = machine()
+      const replay = 'n=${UPSTREAM_VERSION##*dev}; [ "$n" -ge 4 ]'
+      const good = await nightly(m, { leg: 'yanked-good', 'index-url': index.indexUrl, 'replay-command': replay, bisect: 'true' })
+      assert.equal(good.outputs.outcome, 'compatible', good.stdout)
+      assert.equal(good.outputs.version, '1.0.0.dev4')
+      for (const f of index.projects.get(PKG)!) if (f.filename.includes('dev4')) f.yanked = 'broken build'
+      const r = await nightly(m, { leg: 'yanked-good', 'index-url': index.indexUrl, 'replay-command': replay, bisect: 'true' })
+      assert.equal(r.outputs.outcome, 'incompatible', r.stdout)
+      assert.equal(r.outputs.version, '1.0.0.dev3')
+      assert.equal(r.outputs['bisect-exact'], 'false', 'nothing was searched: no exact answer')
+      assert.equal(r.outputs['bisect-probes'], '0')
+      assert.doesNotMatch(r.summary, /first bad build: 1\.0\.0\.dev3/)
+      assert.match(r.summary, /no bisection: the last good version 1\.0\.0\.dev4 is not older than the tested 1\.0\.0\.dev3/)
+    } finally {
+      await index.close()
+    }
+  })
+})
