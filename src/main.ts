@@ -105,13 +105,17 @@ export async function run(): Promise<void> {
   const memory = loaded.ok ? await stage('Restore history', () => restoreHistory(loaded.inputs)) : null
   let finished: Promise<void> | undefined
   let published = false
+  // The first reason a run was aborted for stands: the pipeline may still classify the phase that
+  // was stopped for it, and a cancellation must not be published as that phase's verdict.
+  let abortedWith = ''
   // The result is published first: saving the history must never stand in its way.
   const finish = () =>
     (finished ??= (async () => {
-      rememberRun(state, memory, loaded.ok ? loaded.inputs.notifyOn : 'change')
-      await publish(state, failOn)
+      const final: RunState = abortedWith ? { ...state, outcome: 'error', reason: abortedWith } : state
+      rememberRun(final, memory, loaded.ok ? loaded.inputs.notifyOn : 'change')
+      await publish(final, failOn)
       published = true
-      if (memory) await stage('Save history', () => saveHistory(memory, state))
+      if (memory) await stage('Save history', () => saveHistory(memory, final))
     })())
   const fail = (reason: string) => {
     state.outcome = 'error'
@@ -119,7 +123,8 @@ export async function run(): Promise<void> {
   }
   // One way out for a cancelled or crashed run: stop the commands, still publish, exit non-zero.
   const abort = (reason: string) => {
-    fail(reason)
+    abortedWith ||= reason
+    fail(abortedWith)
     void stopCurrentPhase()
       .then(finish)
       .finally(() => process.exit(1))
