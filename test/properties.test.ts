@@ -122,8 +122,21 @@ test('PEP 691 JSON as it arrives, in any chunking: the same files as the whole-b
     }
     return page.end()
   }
+  const page = fc.record({ name: fc.anything(), files: fc.array(jsonFile, { maxLength: 6 }) })
+  // Shapes a byte-level splitter could get wrong: pretty-printed, cut short, `files` twice (the
+  // last wins), an escaped key, `files` as a value, a nested `files`.
+  const tricky = fc.oneof(
+    page.map((o) => JSON.stringify(o, null, 2)),
+    fc.tuple(page, fc.double({ min: 0, max: 1, noNaN: true })).map(([o, at]) => {
+      const text = JSON.stringify(o)
+      return text.slice(0, Math.floor(text.length * at))
+    }),
+    fc.tuple(page, page).map(([a, b]) => `{"files":${JSON.stringify(a.files)},"name":"x","files":${JSON.stringify(b.files)}}`),
+    page.map((o) => JSON.stringify(o).replace('"files"', '"fil\\u0065s"')),
+    page.map((o) => `{"name":"files","meta":{"files":${JSON.stringify(o.files)}},"files":${JSON.stringify(o.files)}}`),
+  )
   fc.assert(
-    fc.property(fc.oneof(jsonBody, htmlBody), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 6 }), (body, cuts) => {
+    fc.property(fc.oneof(jsonBody, htmlBody, tricky), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 6 }), (body, cuts) => {
       const whole = typedOutcome(() => parseJsonPage(body, PAGE, PROJECT))
       // Judged whole (small pages): exactly parseJsonPage's verdict.
       assert.deepEqual(typedOutcome(streamed(body, cuts, 1024 * 1024)), whole)

@@ -1,7 +1,7 @@
 // Parsers for the two forms of the simple repository API: PEP 691 JSON and PEP 503 HTML.
 // Both are pure: a body in, a typed page or a typed IndexFormatError out, never anything else.
 import { normalizeName } from './names'
-import { JSONParser } from '@streamparser/json'
+import { JsonPageSplitter } from './json-page-splitter'
 import { jsonErrorOffset } from './json-offset'
 
 export interface IndexFile {
@@ -121,69 +121,74 @@ export function parseJsonPage(body: string, pageUrl: string, project: string): P
   return { name: typeof data.name === 'string' ? data.name : project, files }
 }
 
-/** Bodies up to this size are also kept whole, so an odd small page gets parseJsonPage's exact verdict. */
-const WHOLE_BODY_BYTES = 1024 * 1024
+/** Pages up to this size are parsed whole (the engine's JSON.parse is fastest); larger ones as they arrive. */
+const WHOLE_BODY_BYTES = 8 * 1024 * 1024
 
 /**
- * PEP 691 JSON as it arrives: each entry of `files` becomes an IndexFile as soon as it is complete
- * and its JSON is dropped, so a page of 100,000 files never exists as one object graph (nor as
- * one string). The same result as parseJsonPage for the same bytes.
+ * PEP 691 JSON as it arrives. A page up to `wholeBodyBytes` is parsed whole with parseJsonPage; a
+ * larger one is split into its `files` entries (JsonPageSplitter), each parsed and reduced to an
+ * IndexFile as soon as it is complete, so a page of 100,000 files never exists as one string or
+ * one object graph. Either way the result is parseJsonPage's for the same bytes.
  */
 export class JsonPageStream {
-  private readonly parser: JSONParser
   private readonly files: IndexFile[] = []
   private readonly want: string
-  private name: string | undefined
-  /** Bytes the parser took without complaint: where a syntax error was found. */
-  private parsedBytes = 0
+  private readonly splitter: JsonPageSplitter
+  private whole: Uint8Array[] | null = []
   private receivedBytes = 0
-  private whole: Uint8Array[] | null
-  private failed = false
+  private badEntry = false
 
   constructor(
     private readonly pageUrl: string,
     private readonly project: string,
-    /** Bodies up to this size are judged whole (tests set 0 to exercise the streaming path). */
+    /** Tests set 0 to exercise the splitting path on small pages. */
     private readonly wholeBodyBytes = WHOLE_BODY_BYTES,
   ) {
     this.want = normalizeName(project)
-    this.whole = wholeBodyBytes > 0 ? [] : null
-    this.parser = new JSONParser({ paths: ['$.files.*', '$.name'], keepStack: false })
-    this.parser.onValue = ({ value, key }) => {
-      if (key === 'name') {
-        if (typeof value === 'string') this.name = value
+    this.splitter = new JsonPageSplitter((json) => {
+      let value: unknown
+      try {
+        value = JSON.parse(json.toString('utf8'))
+      } catch {
+        this.badEntry = true
         return
       }
-      // Entries of an array only: `files` as an object is not PEP 691 (parseJsonPage refuses it too).
-      if (typeof key !== 'number') return
       const file = fileFromJson(value, this.pageUrl, this.want)
       if (file) this.files.push(file)
-    }
+    })
   }
 
   write(chunk: Uint8Array): void {
     this.receivedBytes += chunk.byteLength
     if (this.whole) {
-      this.whole.push(chunk)
-      if (this.receivedBytes > this.wholeBodyBytes) this.whole = null
+      this.whole.push(Buffer.from(chunk))
+      if (this.receivedBytes <= this.wholeBodyBytes) return
+      // Too large to keep whole: from here on, split.
+      for (const kept of this.whole) this.splitter.write(kept)
+      this.whole = null
+      return
     }
-    try {
-      if (!this.failed) this.parser.write(chunk)
-    } catch {
-      // Reported at end(), with the offset, never with the parser's words (they quote the body).
-      this.failed = true
-    }
-    if (!this.failed) this.parsedBytes += chunk.byteLength
+    this.splitter.write(chunk)
   }
 
   end(): ProjectPage {
-    // A small page is judged whole: exact messages for malformed JSON, a missing or empty `files`.
     if (this.whole) return parseJsonPage(Buffer.concat(this.whole).toString('utf8'), this.pageUrl, this.project)
-    if (this.failed || !this.parser.isEnded) {
-      throw new IndexFormatError(`the index answered with malformed JSON (syntax error after byte ${this.parsedBytes} of ${this.receivedBytes})`)
+    let data: unknown
+    try {
+      if (this.badEntry) throw new Error('an entry is not JSON')
+      data = JSON.parse(this.splitter.skeletonText())
+    } catch {
+      // Never the parser's message: it quotes the body, and index text stays out of messages.
+      throw new IndexFormatError(`the index answered with malformed JSON (a page of ${this.receivedBytes} bytes)`)
     }
-    if (!this.files.length) throw new IndexFormatError('the index answered JSON without a usable "files" list, which is not the PEP 691 simple API')
-    return { name: this.name ?? this.project, files: this.files }
+    if (!isObject(data) || !Array.isArray(data.files)) {
+      throw new IndexFormatError('the index answered JSON without a "files" list, which is not the PEP 691 simple API')
+    }
+    // The split entries are the page's, unless `files` came out of the skeleton with its entries
+    // still in it (a second `files` key, which JSON.parse lets win, or an escaped key name).
+    const unsplit = this.splitter.filesKeys !== 1 || data.files.some(isObject)
+    const files = unsplit ? data.files.flatMap((f) => fileFromJson(f, this.pageUrl, this.want) ?? []) : this.files
+    return { name: typeof data.name === 'string' ? data.name : this.project, files }
   }
 }
 
