@@ -127,3 +127,30 @@ describe('bisection and the history', () => {
     }
   })
 })
+
+describe('the issue sub-action and result files it did not expect', () => {
+  test('a result file with a malformed bisect object (or no run): the issue is still written, not an internal error', async () => {
+    const { GitHubServer } = await import('./harness/github-server')
+    const { resultOf } = await import('./harness/results')
+    const { ISSUE, runAction } = await import('./harness/action')
+    const gh = await new GitHubServer().start()
+    try {
+      const run = { repository: 'org/repo', ref: 'refs/heads/main', sha: 'abc', url: 'https://github.com/org/repo/actions/runs/1' }
+      const legs: Record<string, unknown>[] = [
+        { ...resultOf('incompatible', { run, leg: 'odd-bisect' }), bisect: { firstBadVersion: 7, probes: 'none' } },
+        (({ run: _run, ...rest }) => rest)(resultOf('incompatible', { run, leg: 'no-run', channel: 'stable' })),
+      ]
+      const workspace = tempDir('cs-issue-')
+      legs.forEach((leg, i) => {
+        fs.mkdirSync(path.join(workspace, `leg-${i}`), { recursive: true })
+        fs.writeFileSync(path.join(workspace, `leg-${i}/compat-sentinel-result-${i}.json`), JSON.stringify(leg))
+      })
+      const r = await runAction({ 'github-token': gh.token }, { entry: ISSUE, workspace, env: { GITHUB_API_URL: gh.url } })
+      assert.doesNotMatch(r.stdout + r.summary, /unexpected internal error/)
+      assert.equal(r.exitCode, 0, r.stdout)
+      assert.equal(gh.issues.length, 2)
+    } finally {
+      await gh.close()
+    }
+  })
+})
