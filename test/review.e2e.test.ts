@@ -197,3 +197,36 @@ describe('a run cancelled during a bisection probe', () => {
     assert.equal(next.outputs['bisect-exact'], 'true')
   })
 })
+
+describe('a run cancelled while its history is restored', () => {
+  test('SIGTERM during a slow history restore: still an error result with every output, not a bare kill', async () => {
+    const slow = await new CacheServer().start()
+    try {
+      slow.hang = /^GET \/_apis\/artifactcache\/cache$/
+      const m = machine()
+      runId++
+      const r = await world.run(
+        { package: PKG, channel: 'dev', 'replay-command': 'exit 0', 'cache-wheels': 'false', 'cache-uv': 'false', leg: 'cancel-restore' },
+        {
+          ...m,
+          env: { ...slow.env(), GITHUB_RUN_ID: String(runId), GITHUB_RUN_ATTEMPT: '1', GITHUB_EVENT_NAME: 'schedule' },
+          onStart: (pid) => {
+            const poll = setInterval(() => {
+              if (slow.log.some((l) => l.startsWith('GET '))) {
+                clearInterval(poll)
+                process.kill(pid, 'SIGTERM')
+              }
+            }, 20)
+          },
+        },
+      )
+      for (const o of MAIN_OUTPUTS) assert.ok(o in r.outputs, `output ${o} is set\n${r.stdout}`)
+      assert.equal(r.outputs.outcome, 'error')
+      assert.match(r.outputs.summary!, /cancelled \(SIGTERM\) before the run finished/)
+      assert.ok(r.result, 'the result file is written')
+      assert.match(r.summary, /cancelled/)
+    } finally {
+      await slow.close()
+    }
+  })
+})
