@@ -230,3 +230,22 @@ describe('a run cancelled while its history is restored', () => {
     }
   })
 })
+
+describe('a cache service that never answers', () => {
+  test('the wheels and uv caches do not hold the run up for ever: the run ends with its verdict', async () => {
+    const hung = await new CacheServer().start()
+    try {
+      hung.hang = /^GET \/_apis\/artifactcache\/cache$/
+      const m = machine()
+      runId++
+      const r = await world.run(
+        { package: PKG, channel: 'dev', 'replay-command': 'exit 0', history: 'false', leg: 'hung-cache' },
+        { ...m, killAfterMs: 100_000, env: { ...hung.env(), GITHUB_RUN_ID: String(runId), GITHUB_RUN_ATTEMPT: '1', GITHUB_EVENT_NAME: 'schedule', COMPAT_SENTINEL_HISTORY_TIMEOUT_MS: '1500' } },
+      )
+      assert.equal(r.signal, null, `ended by itself, not killed by the harness\n${r.stdout}`)
+      assert.equal(r.outputs.outcome, 'compatible', r.stdout)
+    } finally {
+      await hung.close()
+    }
+  })
+})
