@@ -249,3 +249,17 @@ describe('a cache service that never answers', () => {
     }
   })
 })
+
+describe('bisection of a flaky suite', () => {
+  test('replay-attempts applies to the probes too: a flaky first attempt does not make a good build bad', async () => {
+    const m = machine()
+    const good = await nightly(m, { leg: 'flaky-probe', 'replay-command': 'exit 0', version: '1.0.0.dev1' })
+    assert.equal(good.outputs.outcome, 'compatible', good.stdout)
+    // Each build's first replay fails (a flaky test); dev5 really breaks.
+    const replay = 'n=${UPSTREAM_VERSION##*dev}; if [ "$n" -ge 5 ]; then exit 1; fi; if [ ! -e "tried-$n" ]; then touch "tried-$n"; echo "flaky failure"; exit 1; fi'
+    const r = await nightly(m, { leg: 'flaky-probe', 'replay-command': replay, 'replay-attempts': '2', bisect: 'true' })
+    assert.equal(r.outputs.outcome, 'incompatible', r.stdout)
+    assert.equal(r.outputs['first-bad-version'], '1.0.0.dev5', r.stdout)
+    assert.equal(r.outputs['last-good-version'], '1.0.0.dev4')
+  })
+})
