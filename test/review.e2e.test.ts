@@ -263,3 +263,28 @@ describe('bisection of a flaky suite', () => {
     assert.equal(r.outputs['last-good-version'], '1.0.0.dev4')
   })
 })
+
+describe('a probe that meets a network failure', () => {
+  test('a build whose download failed for a moment is not remembered as not installable: the next night probes it', async () => {
+    const { IndexServer } = await import('./harness/index-server')
+    const index = await new IndexServer().start()
+    try {
+      for (const n of [1, 2, 3, 4, 5]) index.add(PKG, wheel(PKG, `1.0.0.dev${n}`))
+      const m = machine()
+      const replay = 'n=${UPSTREAM_VERSION##*dev}; [ "$n" -lt 3 ]'
+      const good = await nightly(m, { leg: 'net-probe', 'index-url': index.indexUrl, 'replay-command': 'exit 0', version: '1.0.0.dev1' })
+      assert.equal(good.outputs.outcome, 'compatible', good.stdout)
+      // Tonight dev3's file cannot be downloaded (the file server answers 503 to every try).
+      index.inject(/dev3.*\.whl$/, { status: 503 })
+      const r = await nightly(m, { leg: 'net-probe', 'index-url': index.indexUrl, 'replay-command': replay, bisect: 'true' })
+      assert.equal(r.outputs.outcome, 'incompatible', r.stdout)
+      index.clearFaults()
+      const next = await nightly(m, { leg: 'net-probe', 'index-url': index.indexUrl, 'replay-command': replay, bisect: 'true' })
+      assert.equal(next.outputs['first-bad-version'], '1.0.0.dev3', next.stdout)
+      assert.equal(next.outputs['last-good-version'], '1.0.0.dev2')
+      assert.equal(next.outputs['bisect-exact'], 'true')
+    } finally {
+      await index.close()
+    }
+  })
+})

@@ -133,7 +133,7 @@ export function serializeHistory(identity: HistoryIdentity, past: HistoryEntry[]
 
 /**
  * What this leg already knows about builds, for a bisection: a past run's outcome (replay passed:
- * good; replay failed: bad) or a past probe's result, newest first wins. A build whose sha256 is
+ * good; replay failed: bad) or a past probe's result, newest first wins; never "not installable". A build whose sha256 is
  * known and differs from today's file is another build of that version: nothing is known of it.
  */
 export function knownResults(past: HistoryEntry[], probes: ProbeEntry[], sha256Of: (version: string) => string): Map<string, ProbeResult> {
@@ -144,7 +144,9 @@ export function knownResults(past: HistoryEntry[], probes: ProbeEntry[], sha256O
     ...past.map((e) => ({ version: e.version, result: fromRun(e.outcome), date: e.date, sha256: e.sha256 })),
     ...probes.map((p) => ({ ...p })),
   ].sort((a, b) => a.date.localeCompare(b.date))
-  for (const e of all) if (e.version && e.result && sameBuild(e.version, e.sha256)) known.set(e.version, e.result)
+  // "Could not install" is not kept from one run to the next: it may have been a network failure of
+  // the moment, or a wheel for this platform uploaded since; either way it says nothing about the code.
+  for (const e of all) if (e.version && e.result && e.result !== 'not-installable' && sameBuild(e.version, e.sha256)) known.set(e.version, e.result)
   return known
 }
 

@@ -80,7 +80,9 @@ export async function bisect(inputs: Inputs, resolution: Resolution, run: Failin
     const started = Date.now()
     const result = await probe(inputs, resolution, run, release.version, Math.min(inputs.replayTimeoutMs, left))
     if (result === null) {
-      stopped = `stopped when its time ran out (bisect-timeout-minutes: ${inputs.bisectTimeoutMs / 60_000}); the probe of ${release.version} was cut short`
+      stopped = runStopping()
+        ? `stopped: the run was cancelled during the probe of ${release.version}`
+        : `stopped when its time ran out (bisect-timeout-minutes: ${inputs.bisectTimeoutMs / 60_000}); the probe of ${release.version} was cut short`
       break
     }
     recordProbe(search, i, VERDICT[result])
