@@ -137,6 +137,19 @@ function validHistory(v: unknown): v is History {
   )
 }
 
+function validBisect(v: unknown): v is NonNullable<ResultFile['bisect']> {
+  if (!isObject(v)) return false
+  const texts = [v.firstBadVersion, v.lastGoodVersion, v.compareUrl, v.note]
+  return (
+    typeof v.exact === 'boolean' &&
+    texts.every((t) => typeof t === 'string') &&
+    Array.isArray(v.probes) &&
+    v.probes.every((p) => isObject(p) && typeof p.version === 'string' && typeof p.uploadTime === 'string' && typeof p.result === 'string' && typeof p.durationMs === 'number')
+  )
+}
+
+const validRun = (v: unknown): v is ResultFile['run'] => isObject(v) && ['repository', 'ref', 'sha', 'url'].every((k) => typeof v[k] === 'string')
+
 /**
  * Reads a result file of either schema: the @1 checks the report always made, then each @2 field
  * taken when it has the right shape and defaulted when absent (an @1 file) or malformed. The
@@ -172,7 +185,10 @@ export function parseResultFile(data: unknown): { ok: true; result: ResultFile }
     install: isPhase(r.install) ? r.install : d.install,
     build: isObject(r.build) && typeof r.build.sha256 === 'string' && typeof r.build.uploadTime === 'string' ? r.build : d.build,
     history: validHistory(r.history) ? r.history : d.history,
-    bisect: isObject(r.bisect) ? (r.bisect as unknown as ResultFile['bisect']) : d.bisect,
+    // Shown by the issue and the summary as text: a malformed one is dropped, not a crash later.
+    bisect: validBisect(r.bisect) ? r.bisect : d.bisect,
+    run: validRun(r.run) ? r.run : { repository: '', ref: '', sha: '', url: '' },
+    fixturesChanged: Array.isArray(r.fixturesChanged) ? r.fixturesChanged.filter((c) => isObject(c) && typeof c.path === 'string' && typeof c.change === 'string') : [],
     fixtureDiff: isObject(r.fixtureDiff) ? r.fixtureDiff : d.fixtureDiff,
     fixturesPatch: typeof r.fixturesPatch === 'string' ? r.fixturesPatch : d.fixturesPatch,
     provenance: isObject(r.provenance) && typeof r.provenance.status === 'string' ? { ...p, ...r.provenance } : p,

@@ -3,6 +3,7 @@
 // no money is spent); a build that cannot be installed is skipped. What the leg already knows
 // (past runs, past probes) is not probed again, and this run's probes join the history.
 import * as core from '@actions/core'
+import { compare, explain } from '@renovatebot/pep440'
 import type { Inputs } from '../inputs'
 import { bisectOutcome, compareUrl, nextProbe, recordProbe, startBisection, type ProbeVerdict } from '../core/bisect'
 import { knownResults, type ProbeResult } from '../core/history'
@@ -31,6 +32,9 @@ export function whyNotBisect(inputs: Pick<Inputs, 'bisect' | 'bisectOn'>, run: F
   if (!inputs.bisectOn.has(run.outcome)) return `no bisection: the outcome ${run.outcome} is not in 'bisect-on'`
   if (run.channel === 'explicit' || run.channel === 'pinned') return `no bisection: a ${run.channel} version has no channel of builds to search`
   if (!lastGood) return 'no bisection: the history of this leg has no compatible run yet, so there is no last good build to start from'
+  // A last good version yanked since, or a nightly that reuses one version: no build lies between.
+  if (explain(lastGood) && explain(run.version) && compare(lastGood, run.version) >= 0)
+    return `no bisection: the last good version ${lastGood} is not older than the tested ${run.version}, so there are no builds between them to search`
   return ''
 }
 
@@ -112,7 +116,7 @@ async function probe(inputs: Inputs, resolution: Resolution, run: Failing, versi
       }
     }
     // One attempt, within what is left of the budget; the record command is never run.
-    const tested = await testVersion({ ...inputs, replayAttempts: 1, replayTimeoutMs: timeoutMs }, { ...resolution, version }, { package: run.package, version, channel: run.channel })
+    const tested = await testVersion({ ...inputs, replayAttempts: 1, replayTimeoutMs: timeoutMs }, { ...resolution, version }, { package: run.package, version, channel: run.channel, probe: true })
     if (tested.notInstallable) {
       core.info(`${version} could not be installed (${tested.notInstallable}): skipped`)
       return 'not-installable'

@@ -22,6 +22,8 @@ export interface PhaseSpec {
   tempDir: string
   /** Sees every raw output line as it streams (the tail keeps only the last ones). */
   onLine?: (line: string) => void
+  /** False for a bisection probe: what it writes to its command files is not passed on to later steps. */
+  passOn?: boolean
 }
 
 const GRACE_MS = Number(process.env.COMPAT_SENTINEL_KILL_GRACE_MS) || 5_000
@@ -55,9 +57,12 @@ function cannotStart(phase: string, why: string): UserError {
 
 /** The phase running now, so a cancelled action can still take its processes down. */
 let current: PhaseProcesses | undefined
+/** Set once the action is cancelled or has crashed: no command starts after that (record would spend money). */
+let stopping = false
 
 /** Called when the action itself is cancelled. */
 export async function stopCurrentPhase(): Promise<void> {
+  stopping = true
   if (current) await current.stop(GRACE_MS)
 }
 
@@ -69,6 +74,7 @@ function stoppedLine(phase: string, stopped: StoppedProcess[], timedOut: boolean
 }
 
 export async function runPhase(spec: PhaseSpec): Promise<PhaseReport> {
+  if (stopping) throw new UserError(`the ${spec.name} command was not started: the run is being cancelled`)
   // GitHub writes a run step to a file and runs `bash --noprofile --norc -eo pipefail <file>`.
   await fs.mkdir(spec.tempDir, { recursive: true })
   const id = `${spec.name}-${process.pid}-${Date.now()}`
@@ -136,7 +142,9 @@ export async function runPhase(spec: PhaseSpec): Promise<PhaseReport> {
   await closed(child)
   current = undefined
   await fs.rm(script, { force: true })
-  await forwardCommandFiles(files, spec.name)
+  // A probe tested another build: later steps must see what the tested build's commands wrote.
+  if (spec.passOn === false) await fs.rm(path.dirname(files.GITHUB_OUTPUT), { recursive: true, force: true })
+  else await forwardCommandFiles(files, spec.name)
 
   if (exit.error) {
     // Nothing was tested: not a verdict on the version, and no reason to run record.

@@ -33,14 +33,16 @@ const TITLES: Record<PhaseName, string> = { install: 'Install', replay: 'Replay'
 /** Runs one phase's command for the version under test; `onLine` sees its output as it streams. */
 export function runCommand(
   inputs: Inputs,
-  what: { package: string; version: string; channel: string },
+  what: { package: string; version: string; channel: string; probe?: boolean },
   phase: PhaseName,
   onLine?: (line: string) => void,
   title = TITLES[phase],
 ): Promise<PhaseReport> {
   const command = { install: inputs.installCommand, replay: inputs.replayCommand, record: inputs.recordCommand }[phase]
   const timeoutMs = { install: inputs.installTimeoutMs, replay: inputs.replayTimeoutMs, record: inputs.recordTimeoutMs }[phase]
-  return stage(`${title}: ${mask(command)}`, () => runPhase({ name: phase, command, cwd: inputs.workingDirectory, env: commandEnv(inputs, what, phase), timeoutMs, tempDir: sentinelTemp(), onLine }))
+  return stage(`${title}: ${mask(command)}`, () =>
+    runPhase({ name: phase, command, cwd: inputs.workingDirectory, env: commandEnv(inputs, what, phase), timeoutMs, tempDir: sentinelTemp(), onLine, passOn: !what.probe }),
+  )
 }
 
 export interface Tested {
@@ -61,7 +63,13 @@ export interface Tested {
  * Prefetch (when the index needs it), install (when an install-command is set), then replay,
  * up to `replay-attempts` times while it fails. Record is the caller's decision.
  */
-export async function testVersion(inputs: Inputs, resolution: Resolution, what: { package: string; version: string; channel: string }, onPrefetched?: (p: Prefetched) => void): Promise<Tested> {
+export async function testVersion(
+  inputs: Inputs,
+  resolution: Resolution,
+  /** `probe`: a bisection probe, whose command files are not passed on to later steps. */
+  what: { package: string; version: string; channel: string; probe?: boolean },
+  onPrefetched?: (p: Prefetched) => void,
+): Promise<Tested> {
   let wheels: Prefetched | undefined
   const prefetch = shouldPrefetch(inputs.prefetchWheels, resolution.indexUrl)
   core.debug(

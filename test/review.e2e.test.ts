@@ -1,0 +1,156 @@
+// Where features meet, end to end through dist/index.js: a cancellation and the history, a
+// cancellation and the phases still to come, bisection probes and the step's command files.
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { World } from './harness/world'
+import { CacheServer } from './harness/cache-server'
+import { wheel } from './harness/dists'
+import { MAIN_OUTPUTS, tempDir, type RunOptions, type RunResult } from './harness/action'
+
+const PKG = 'review-upstream'
+let world: World
+let cache: CacheServer
+let runId = 900
+
+before(async () => {
+  world = await new World().start()
+  cache = await new CacheServer().start()
+  for (const n of [1, 2, 3, 4, 5]) world.server.add(PKG, wheel(PKG, `1.0.0.dev${n}`))
+})
+after(async () => {
+  await world.close()
+  await cache.close()
+})
+
+function machine() {
+  const dir = tempDir('cs-review-')
+  const m = { workspace: path.join(dir, 'workspace'), runnerTemp: path.join(dir, 'temp') }
+  fs.mkdirSync(m.workspace, { recursive: true })
+  return m
+}
+
+async function nightly(m: ReturnType<typeof machine>, inputs: Record<string, string>, opts: RunOptions = {}): Promise<RunResult> {
+  runId++
+  const r = await world.run(
+    { package: PKG, channel: 'dev', 'cache-wheels': 'false', 'cache-uv': 'false', ...inputs },
+    { ...m, ...opts, env: { ...cache.env(), GITHUB_RUN_ID: String(runId), GITHUB_RUN_ATTEMPT: '1', GITHUB_EVENT_NAME: 'schedule', COMPAT_SENTINEL_KILL_GRACE_MS: '300', ...opts.env } },
+  )
+  for (const o of MAIN_OUTPUTS) assert.ok(o in r.outputs, `output ${o} is set`)
+  return r
+}
+
+/** Sends `signal` to the action once `file` in the workspace has content. */
+function signalWhen(workspace: string, file: string, signal: NodeJS.Signals = 'SIGTERM'): (pid: number) => void {
+  return (pid) => {
+    const poll = setInterval(() => {
+      const f = path.join(workspace, file)
+      if (fs.existsSync(f) && fs.readFileSync(f, 'utf8').trim()) {
+        clearInterval(poll)
+        process.kill(pid, signal)
+      }
+    }, 20)
+  }
+}
+
+describe('a cancelled run', () => {
+  test('cancelled during record: the history keeps it as error, not as the verdict of the killed record', async () => {
+    const m = machine()
+    const first = await nightly(m, { leg: 'cancel-record', 'replay-command': 'exit 0' })
+    assert.equal(first.outputs.outcome, 'compatible', first.stdout)
+    fs.mkdirSync(path.join(m.workspace, 'fixtures'))
+    fs.writeFileSync(path.join(m.workspace, 'fixtures', 'a.json'), '{}')
+    const r = await nightly(
+      m,
+      { leg: 'cancel-record', 'replay-command': 'exit 1', 'record-command': 'echo started > record.started; sleep 300', 'fixtures-path': 'fixtures' },
+      { onStart: signalWhen(m.workspace, 'record.started') },
+    )
+    assert.equal(r.outputs.outcome, 'error', r.stdout)
+    assert.match(r.outputs.summary!, /cancelled \(SIGTERM\)/)
+    const next = await nightly(m, { leg: 'cancel-record', 'replay-command': 'exit 0' })
+    assert.equal(next.outputs['previous-outcome'], 'error', 'the history says what the published result said')
+  })
+
+  test('cancelled during the replay: record never starts afterwards (it would spend money for a cancelled run)', async () => {
+    const m = machine()
+    const r = await nightly(
+      m,
+      { leg: 'cancel-replay', 'replay-command': 'echo started > replay.started; sleep 300', 'record-command': 'echo ran > record.ran' },
+      { onStart: signalWhen(m.workspace, 'replay.started') },
+    )
+    assert.equal(r.outputs.outcome, 'error', r.stdout)
+    assert.match(r.outputs.summary!, /cancelled \(SIGTERM\) before the run finished/)
+    // The action exits once published; give a record that did start time to show itself.
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    assert.ok(!fs.existsSync(path.join(m.workspace, 'record.ran')), 'record ran after the cancellation')
+  })
+})
+
+describe('bisection probes', () => {
+  test("a probe's GITHUB_OUTPUT and GITHUB_ENV do not overwrite what the tested build's replay passed on", async () => {
+    const m = machine()
+    // Writes the version it tested for later steps; breaks from dev4 on.
+    const replay = 'echo "tested=$UPSTREAM_VERSION" >> "$GITHUB_OUTPUT"; echo "TESTED=$UPSTREAM_VERSION" >> "$GITHUB_ENV"; n=${UPSTREAM_VERSION##*dev}; [ "$n" -lt 4 ]'
+    const good = await nightly(m, { leg: 'probe-files', 'replay-command': replay, version: '1.0.0.dev1', channel: 'dev' })
+    assert.equal(good.outputs.outcome, 'compatible', good.stdout)
+    const r = await nightly(m, { leg: 'probe-files', 'replay-command': replay, bisect: 'true' })
+    assert.equal(r.outputs.outcome, 'incompatible', r.stdout)
+    assert.ok(Number(r.outputs['bisect-probes']) >= 1, r.stdout)
+    assert.equal(r.outputs.version, '1.0.0.dev5')
+    assert.equal(r.outputs.tested, '1.0.0.dev5', 'later steps read the tested build, not the last probe')
+    assert.equal(r.exportedEnv.TESTED, '1.0.0.dev5')
+  })
+})
+
+describe('bisection and the history', () => {
+  test('a last good version newer than the tested one (it was yanked): no bisection claims an exact first bad build older than the last good', async () => {
+    const { IndexServer } = await import('./harness/index-server')
+    const index = await new IndexServer().start()
+    try {
+      for (const n of [1, 2, 3, 4]) index.add(PKG, wheel(PKG, `1.0.0.dev${n}`))
+      const m = machine()
+      const replay = 'n=${UPSTREAM_VERSION##*dev}; [ "$n" -ge 4 ]'
+      const good = await nightly(m, { leg: 'yanked-good', 'index-url': index.indexUrl, 'replay-command': replay, bisect: 'true' })
+      assert.equal(good.outputs.outcome, 'compatible', good.stdout)
+      assert.equal(good.outputs.version, '1.0.0.dev4')
+      for (const f of index.projects.get(PKG)!) if (f.filename.includes('dev4')) f.yanked = 'broken build'
+      const r = await nightly(m, { leg: 'yanked-good', 'index-url': index.indexUrl, 'replay-command': replay, bisect: 'true' })
+      assert.equal(r.outputs.outcome, 'incompatible', r.stdout)
+      assert.equal(r.outputs.version, '1.0.0.dev3')
+      assert.equal(r.outputs['bisect-exact'], 'false', 'nothing was searched: no exact answer')
+      assert.equal(r.outputs['bisect-probes'], '0')
+      assert.doesNotMatch(r.summary, /first bad build: 1\.0\.0\.dev3/)
+      assert.match(r.summary, /no bisection: the last good version 1\.0\.0\.dev4 is not older than the tested 1\.0\.0\.dev3/)
+    } finally {
+      await index.close()
+    }
+  })
+})
+
+describe('the issue sub-action and result files it did not expect', () => {
+  test('a result file with a malformed bisect object (or no run): the issue is still written, not an internal error', async () => {
+    const { GitHubServer } = await import('./harness/github-server')
+    const { resultOf } = await import('./harness/results')
+    const { ISSUE, runAction } = await import('./harness/action')
+    const gh = await new GitHubServer().start()
+    try {
+      const run = { repository: 'org/repo', ref: 'refs/heads/main', sha: 'abc', url: 'https://github.com/org/repo/actions/runs/1' }
+      const legs: Record<string, unknown>[] = [
+        { ...resultOf('incompatible', { run, leg: 'odd-bisect' }), bisect: { firstBadVersion: 7, probes: 'none' } },
+        (({ run: _run, ...rest }) => rest)(resultOf('incompatible', { run, leg: 'no-run', channel: 'stable' })),
+      ]
+      const workspace = tempDir('cs-issue-')
+      legs.forEach((leg, i) => {
+        fs.mkdirSync(path.join(workspace, `leg-${i}`), { recursive: true })
+        fs.writeFileSync(path.join(workspace, `leg-${i}/compat-sentinel-result-${i}.json`), JSON.stringify(leg))
+      })
+      const r = await runAction({ 'github-token': gh.token }, { entry: ISSUE, workspace, env: { GITHUB_API_URL: gh.url } })
+      assert.doesNotMatch(r.stdout + r.summary, /unexpected internal error/)
+      assert.equal(r.exitCode, 0, r.stdout)
+      assert.equal(gh.issues.length, 2)
+    } finally {
+      await gh.close()
+    }
+  })
+})
