@@ -111,7 +111,7 @@ function oneOf<T extends string>(name: string, value: string, allowed: readonly 
 }
 
 /** A job runs at most 6 hours on GitHub-hosted runners; beyond that a timer would only mislead (and Node fires delays over 2^31 ms at once). */
-export const MAX_TIMEOUT_MINUTES = 360
+const MAX_TIMEOUT_MINUTES = 360
 
 function minutes(name: string, value: string): number {
   // Number('') is 0 and Number('1e3') parses: accept only plain decimal numbers.
@@ -138,7 +138,7 @@ function bool(name: string, value: string): boolean {
 }
 
 /** A list given comma- or newline-separated. */
-export function splitList(value: string): string[] {
+function splitList(value: string): string[] {
   return value
     .split(/[,\n]/)
     .map((s) => s.trim())

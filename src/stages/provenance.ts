@@ -34,7 +34,7 @@ import {
   type ProvenanceStatus,
 } from '../core/provenance'
 
-export const SIGSTORE_TUF_MIRROR = 'https://tuf-repo-cdn.sigstore.dev'
+const SIGSTORE_TUF_MIRROR = 'https://tuf-repo-cdn.sigstore.dev'
 const INTEGRITY_ACCEPT = 'application/vnd.pypi.integrity.v1+json, application/json;q=0.9'
 const MAX_PROVENANCE_BYTES = 4 * 2 ** 20
 

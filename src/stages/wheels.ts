@@ -30,7 +30,7 @@ export function shouldPrefetch(mode: Inputs['prefetchWheels'], indexUrl: string)
   return mode === 'true' || (mode === 'auto' && !sameIndex(indexUrl, PYPI))
 }
 
-export function wheelsDirOf(inputs: Pick<Inputs, 'wheelsDir'>): string {
+function wheelsDirOf(inputs: Pick<Inputs, 'wheelsDir'>): string {
   return inputs.wheelsDir ? path.resolve(workspace(), inputs.wheelsDir) : path.join(sentinelTemp(), 'wheels')
 }
 
@@ -229,7 +229,7 @@ export function cacheKey(platform: Platform, project: string, version: string, f
  * Adds the folder to UV_FIND_LINKS (comma-separated, as uv reads it) and PIP_FIND_LINKS
  * (space-separated, as pip reads it) for the commands and later steps.
  */
-export function appendFindLinks(dir: string): void {
+function appendFindLinks(dir: string): void {
   for (const [name, sep] of [
     ['UV_FIND_LINKS', ','],
     ['PIP_FIND_LINKS', ' '],
