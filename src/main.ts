@@ -108,8 +108,8 @@ export async function run(): Promise<void> {
   if (loaded.ok) maskNamedVariables(loaded.inputs.maskEnv)
   const state = newRunState(loaded.ok ? { package: normalizeName(loaded.inputs.package), channel: effectiveChannel(loaded.inputs), leg: loaded.inputs.leg } : loaded.partial)
   const failOn = loaded.ok ? loaded.inputs.failOn : loaded.partial.failOn
-  // Without valid inputs the leg's identity is not known for sure: its history is left alone.
-  const memory = loaded.ok ? await stage('Restore history', () => restoreHistory(loaded.inputs)) : null
+  // Restored once the handlers below are in place: a cancellation while the cache is slow still publishes.
+  let memory: Memory | null = null
   let finished: Promise<void> | undefined
   let published = false
   // Once the run is cancelled or has crashed, that is its verdict: a phase the cancellation killed
@@ -122,7 +122,10 @@ export async function run(): Promise<void> {
       rememberRun(state, memory, loaded.ok ? loaded.inputs.notifyOn : 'change')
       await publish(state, failOn)
       published = true
-      if (memory) await stage('Save history', () => saveHistory(memory, state))
+      const saving = memory
+      // The pipeline may still classify a phase the cancellation killed while this publishes.
+      if (aborted) fail(aborted)
+      if (saving) await stage('Save history', () => saveHistory(saving, state))
     })())
   const fail = (reason: string) => {
     state.outcome = 'error'
@@ -155,6 +158,8 @@ export async function run(): Promise<void> {
 
   try {
     if (!loaded.ok) throw loaded.error
+    // Without valid inputs the leg's identity is not known for sure: its history is left alone.
+    memory = await stage('Restore history', () => restoreHistory(loaded.inputs))
     await pipeline(loaded.inputs, state, memory)
   } catch (e) {
     fail(failureMessage(e))

@@ -154,3 +154,79 @@ describe('the issue sub-action and result files it did not expect', () => {
     }
   })
 })
+
+describe('bisection budget', () => {
+  test('a probe cut short by the bisection budget is not a bad build: not reported, not remembered', async () => {
+    const m = machine()
+    const good = await nightly(m, { leg: 'budget-cut', 'replay-command': 'exit 0', version: '1.0.0.dev1' })
+    assert.equal(good.outputs.outcome, 'compatible', good.stdout)
+    // Only dev5 breaks; a good build takes 6 s, longer than the 3 s budget.
+    const replay = 'n=${UPSTREAM_VERSION##*dev}; if [ "$n" -ge 5 ]; then exit 1; fi; sleep 6'
+    const r = await nightly(m, { leg: 'budget-cut', 'replay-command': replay, bisect: 'true', 'bisect-timeout-minutes': '0.05' })
+    assert.equal(r.outputs.outcome, 'incompatible', r.stdout)
+    assert.deepEqual(
+      r.result.bisect.probes.filter((p: { result: string }) => p.result === 'bad').map((p: { version: string }) => p.version),
+      [],
+      'a build the budget cut short was called bad',
+    )
+    assert.equal(r.outputs['first-bad-version'], '1.0.0.dev5')
+    assert.equal(r.outputs['bisect-exact'], 'false')
+    assert.match(r.summary, /time ran out/)
+    // The next night, with time enough: the break is found where it is.
+    const next = await nightly(m, { leg: 'budget-cut', 'replay-command': replay.replace('sleep 6', 'true'), bisect: 'true' })
+    assert.equal(next.outputs['first-bad-version'], '1.0.0.dev5')
+    assert.equal(next.outputs['last-good-version'], '1.0.0.dev4')
+  })
+})
+
+describe('a run cancelled during a bisection probe', () => {
+  test('the result is error with every output, the killed probe is not remembered as bad, and the next run bisects right', async () => {
+    const m = machine()
+    const good = await nightly(m, { leg: 'cancel-probe', 'replay-command': 'exit 0', version: '1.0.0.dev1' })
+    assert.equal(good.outputs.outcome, 'compatible', good.stdout)
+    // Only dev5 breaks; the probe of dev3 hangs until the runner cancels the step.
+    const replay = 'n=${UPSTREAM_VERSION##*dev}; if [ "$n" -ge 5 ]; then exit 1; fi; if [ "$n" = 3 ]; then echo started > probe.started; sleep 300; fi'
+    const r = await nightly(m, { leg: 'cancel-probe', 'replay-command': replay, bisect: 'true' }, { onStart: signalWhen(m.workspace, 'probe.started') })
+    assert.equal(r.outputs.outcome, 'error', r.stdout)
+    assert.match(r.outputs.summary!, /cancelled \(SIGTERM\) before the run finished/)
+    assert.equal(r.exitCode, 1)
+    fs.rmSync(path.join(m.workspace, 'probe.started'))
+    const next = await nightly(m, { leg: 'cancel-probe', 'replay-command': replay.replace('sleep 300', 'true'), bisect: 'true' })
+    assert.equal(next.outputs['first-bad-version'], '1.0.0.dev5', next.stdout)
+    assert.equal(next.outputs['last-good-version'], '1.0.0.dev4')
+    assert.equal(next.outputs['bisect-exact'], 'true')
+  })
+})
+
+describe('a run cancelled while its history is restored', () => {
+  test('SIGTERM during a slow history restore: still an error result with every output, not a bare kill', async () => {
+    const slow = await new CacheServer().start()
+    try {
+      slow.hang = /^GET \/_apis\/artifactcache\/cache$/
+      const m = machine()
+      runId++
+      const r = await world.run(
+        { package: PKG, channel: 'dev', 'replay-command': 'exit 0', 'cache-wheels': 'false', 'cache-uv': 'false', leg: 'cancel-restore' },
+        {
+          ...m,
+          env: { ...slow.env(), GITHUB_RUN_ID: String(runId), GITHUB_RUN_ATTEMPT: '1', GITHUB_EVENT_NAME: 'schedule' },
+          onStart: (pid) => {
+            const poll = setInterval(() => {
+              if (slow.log.some((l) => l.startsWith('GET '))) {
+                clearInterval(poll)
+                process.kill(pid, 'SIGTERM')
+              }
+            }, 20)
+          },
+        },
+      )
+      for (const o of MAIN_OUTPUTS) assert.ok(o in r.outputs, `output ${o} is set\n${r.stdout}`)
+      assert.equal(r.outputs.outcome, 'error')
+      assert.match(r.outputs.summary!, /cancelled \(SIGTERM\) before the run finished/)
+      assert.ok(r.result, 'the result file is written')
+      assert.match(r.summary, /cancelled/)
+    } finally {
+      await slow.close()
+    }
+  })
+})

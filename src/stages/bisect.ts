@@ -13,6 +13,7 @@ import type { Bisect, Outcome } from '../core/vocabulary'
 import type { Resolution } from './resolve'
 import type { Memory } from './history'
 import { testVersion } from './test-version'
+import { runStopping } from './phases'
 import { verifyProvenance } from './provenance'
 import { installableFiles } from './wheels'
 
@@ -78,6 +79,10 @@ export async function bisect(inputs: Inputs, resolution: Resolution, run: Failin
     const release = candidates[i]!
     const started = Date.now()
     const result = await probe(inputs, resolution, run, release.version, Math.min(inputs.replayTimeoutMs, left))
+    if (result === null) {
+      stopped = `stopped when its time ran out (bisect-timeout-minutes: ${inputs.bisectTimeoutMs / 60_000}); the probe of ${release.version} was cut short`
+      break
+    }
     recordProbe(search, i, VERDICT[result])
     probes.push({ version: release.version, uploadTime: newestUpload(release)?.toISOString() ?? '', sha256: buildSha(release), result, durationMs: Date.now() - started })
     core.info(`Probe ${release.version}: ${result}`)
@@ -102,8 +107,11 @@ export async function bisect(inputs: Inputs, resolution: Resolution, run: Failin
   }
 }
 
-/** One build, replay only: good, bad, or not installable (which says nothing about the code). */
-async function probe(inputs: Inputs, resolution: Resolution, run: Failing, version: string, timeoutMs: number): Promise<ProbeResult> {
+/**
+ * One build, replay only: good, bad, or not installable (which says nothing about the code);
+ * null when the budget or a cancellation cut it short, which says nothing either and is not kept.
+ */
+async function probe(inputs: Inputs, resolution: Resolution, run: Failing, version: string, timeoutMs: number): Promise<ProbeResult | null> {
   // The probe's own stages open their log groups; this line says which build they belong to.
   core.info(`Probe ${version}: prefetch, install and replay (never record)`)
   try {
@@ -121,8 +129,10 @@ async function probe(inputs: Inputs, resolution: Resolution, run: Failing, versi
       core.info(`${version} could not be installed (${tested.notInstallable}): skipped`)
       return 'not-installable'
     }
+    if (runStopping() || (tested.replay.result === 'timeout' && timeoutMs < inputs.replayTimeoutMs)) return null
     return tested.replay.result === 'success' ? 'good' : 'bad'
   } catch (e) {
+    if (runStopping()) return null
     // A build whose files are missing or unverifiable cannot be tested: skipped, not bad.
     core.info(`${version} could not be tested (${(e as Error).message}): skipped`)
     return 'not-installable'

@@ -60,6 +60,9 @@ let current: PhaseProcesses | undefined
 /** Set once the action is cancelled or has crashed: no command starts after that (record would spend money). */
 let stopping = false
 
+/** True once the action is being cancelled: a command killed now says nothing about the build. */
+export const runStopping = () => stopping
+
 /** Called when the action itself is cancelled. */
 export async function stopCurrentPhase(): Promise<void> {
   stopping = true
