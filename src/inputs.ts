@@ -448,9 +448,10 @@ function httpUrl(name: string, value: string): void {
   if (!ok) throw bad(name, shown, 'use an http:// or https:// URL (characters such as / ? # @ in a password must be %-encoded)')
 }
 
-/** `wheels-dir`: a comma would split it in two in UV_FIND_LINKS, which is comma-separated. */
+/** `wheels-dir`: a comma or a space would split it in two in UV_FIND_LINKS (comma-separated) or PIP_FIND_LINKS (space-separated). */
 function wheelsDir(value: string): string {
   if (value.includes(',')) throw bad('wheels-dir', value, "use a folder path without ',' (UV_FIND_LINKS is a comma-separated list, so uv would read two folders)")
+  if (/\s/.test(value)) throw bad('wheels-dir', value, 'use a folder path without spaces (PIP_FIND_LINKS is a space-separated list, so pip would read two folders)')
   return value
 }
 

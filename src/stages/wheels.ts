@@ -238,6 +238,11 @@ function appendFindLinks(dir: string): void {
       .split(sep === ',' ? ',' : /\s+/)
       .map((s) => s.trim())
       .filter(Boolean)
+    // The default folder lives under RUNNER_TEMP, which a self-hosted runner may put on a path with spaces.
+    if (sep === ' ' && /\s/.test(dir)) {
+      core.warning(`PIP_FIND_LINKS is not set: the wheels folder ${dir} has a space in its path, and pip splits that variable on spaces. uv (UV_FIND_LINKS) is not affected.`)
+      continue
+    }
     if (!existing.includes(dir)) existing.push(dir)
     core.exportVariable(name, existing.join(sep))
   }
