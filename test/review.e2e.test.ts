@@ -230,3 +230,36 @@ describe('a run cancelled while its history is restored', () => {
     }
   })
 })
+
+describe('a cache service that never answers', () => {
+  test('the wheels and uv caches do not hold the run up for ever: the run ends with its verdict', async () => {
+    const hung = await new CacheServer().start()
+    try {
+      hung.hang = /^GET \/_apis\/artifactcache\/cache$/
+      const m = machine()
+      runId++
+      const r = await world.run(
+        { package: PKG, channel: 'dev', 'replay-command': 'exit 0', history: 'false', leg: 'hung-cache' },
+        { ...m, killAfterMs: 100_000, env: { ...hung.env(), GITHUB_RUN_ID: String(runId), GITHUB_RUN_ATTEMPT: '1', GITHUB_EVENT_NAME: 'schedule', COMPAT_SENTINEL_HISTORY_TIMEOUT_MS: '1500' } },
+      )
+      assert.equal(r.signal, null, `ended by itself, not killed by the harness\n${r.stdout}`)
+      assert.equal(r.outputs.outcome, 'compatible', r.stdout)
+    } finally {
+      await hung.close()
+    }
+  })
+})
+
+describe('bisection of a flaky suite', () => {
+  test('replay-attempts applies to the probes too: a flaky first attempt does not make a good build bad', async () => {
+    const m = machine()
+    const good = await nightly(m, { leg: 'flaky-probe', 'replay-command': 'exit 0', version: '1.0.0.dev1' })
+    assert.equal(good.outputs.outcome, 'compatible', good.stdout)
+    // Each build's first replay fails (a flaky test); dev5 really breaks.
+    const replay = 'n=${UPSTREAM_VERSION##*dev}; if [ "$n" -ge 5 ]; then exit 1; fi; if [ ! -e "tried-$n" ]; then touch "tried-$n"; echo "flaky failure"; exit 1; fi'
+    const r = await nightly(m, { leg: 'flaky-probe', 'replay-command': replay, 'replay-attempts': '2', bisect: 'true' })
+    assert.equal(r.outputs.outcome, 'incompatible', r.stdout)
+    assert.equal(r.outputs['first-bad-version'], '1.0.0.dev5', r.stdout)
+    assert.equal(r.outputs['last-good-version'], '1.0.0.dev4')
+  })
+})

@@ -18,12 +18,31 @@ export async function cacheClient(): Promise<CacheModule | null> {
   return null
 }
 
+/** How long a cache lookup may take before the run goes on without it (a tunable for tests). */
+const lookupTimeoutMs = () => Number(process.env.COMPAT_SENTINEL_HISTORY_TIMEOUT_MS) || 60_000
+
+let lookupPending = false
+/** True when a lookup was given up on: its socket may hold the process open, so the run exits when done. */
+export const cacheLookupPending = () => lookupPending
+
 /** Restores `paths` under `key` (or a `restoreKeys` prefix); the key that matched, or undefined. Failures are warnings. */
 export async function restore(what: string, paths: string[], key: string, restoreKeys: string[] = []): Promise<string | undefined> {
   const cache = await cacheClient()
   if (!cache) return undefined
   try {
     core.debug(`Cache restore for ${what}: key ${key}, restore keys ${restoreKeys.join(', ') || 'none'}`)
+    // The client waits for ever on a service that never answers: the lookup is bounded (the
+    // download after it has the client's own segment timeout, and may take long on its own).
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), lookupTimeoutMs())))
+    const found = await Promise.race([cache.restoreCache(paths.slice(), key, restoreKeys, { lookupOnly: true }), timeout])
+    clearTimeout(timer)
+    if (found === 'timeout') {
+      lookupPending = true
+      core.warning(`Looking up ${what} in the Actions cache took longer than ${Math.round(lookupTimeoutMs() / 1000)} s; going on without it.`)
+      return undefined
+    }
+    if (!found) return undefined
     return await cache.restoreCache(paths, key, restoreKeys)
   } catch (e) {
     core.warning(`Restoring ${what} from the Actions cache failed (${(e as Error).message}); going on without it.`)

@@ -5,7 +5,7 @@ import * as core from '@actions/core'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import type { Inputs } from '../inputs'
-import { cacheClient, restore, save } from '../io/actions-cache'
+import { cacheClient, cacheLookupPending, restore, save } from '../io/actions-cache'
 import { eventName, runAttemptId, runInfo, sentinelTemp } from '../io/runner'
 import { redactUrl } from '../io/secrets'
 import {
@@ -47,7 +47,7 @@ const timeoutMs = () => Number(process.env.COMPAT_SENTINEL_HISTORY_TIMEOUT_MS) |
 
 let pendingCacheCall = false
 /** True when a cache call was given up on: it may still hold the process open, so the caller exits. */
-export const cacheCallPending = () => pendingCacheCall
+export const cacheCallPending = () => pendingCacheCall || cacheLookupPending()
 
 async function bounded<T>(what: string, work: Promise<T>): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined
