@@ -111,7 +111,7 @@ function oneOf<T extends string>(name: string, value: string, allowed: readonly 
 }
 
 /** A job runs at most 6 hours on GitHub-hosted runners; beyond that a timer would only mislead (and Node fires delays over 2^31 ms at once). */
-export const MAX_TIMEOUT_MINUTES = 360
+const MAX_TIMEOUT_MINUTES = 360
 
 function minutes(name: string, value: string): number {
   // Number('') is 0 and Number('1e3') parses: accept only plain decimal numbers.
@@ -138,7 +138,7 @@ function bool(name: string, value: string): boolean {
 }
 
 /** A list given comma- or newline-separated. */
-export function splitList(value: string): string[] {
+function splitList(value: string): string[] {
   return value
     .split(/[,\n]/)
     .map((s) => s.trim())
@@ -448,9 +448,10 @@ function httpUrl(name: string, value: string): void {
   if (!ok) throw bad(name, shown, 'use an http:// or https:// URL (characters such as / ? # @ in a password must be %-encoded)')
 }
 
-/** `wheels-dir`: a comma would split it in two in UV_FIND_LINKS, which is comma-separated. */
+/** `wheels-dir`: a comma or a space would split it in two in UV_FIND_LINKS (comma-separated) or PIP_FIND_LINKS (space-separated). */
 function wheelsDir(value: string): string {
   if (value.includes(',')) throw bad('wheels-dir', value, "use a folder path without ',' (UV_FIND_LINKS is a comma-separated list, so uv would read two folders)")
+  if (/\s/.test(value)) throw bad('wheels-dir', value, 'use a folder path without spaces (PIP_FIND_LINKS is a space-separated list, so pip would read two folders)')
   return value
 }
 

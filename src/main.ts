@@ -28,7 +28,7 @@ import { runIsForkPullRequest } from './io/event'
 import { mapStack } from './io/source-map'
 
 /** The one message a user reads when the run could not test. */
-export function userMessage(e: unknown): string {
+function userMessage(e: unknown): string {
   if (e instanceof UserError) return e.message
   if (e instanceof RequestError) return `${e.url}: ${e.message}. Check the URL, the network, or try again later.`
   const err = e instanceof Error ? e : new Error(String(e))

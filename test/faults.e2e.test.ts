@@ -683,6 +683,12 @@ const netRows: Row[] = [
     message: /^Input 'wheels-dir' has the value 'wheels,more', which is not accepted: use a folder path without ','/,
   },
   {
+    name: 'wheels-dir with a space is refused (pip splits PIP_FIND_LINKS on spaces)',
+    arrange: () => ({ inputs: { 'wheels-dir': 'my wheels' } }),
+    outcome: 'error',
+    message: /^Input 'wheels-dir' has the value 'my wheels', which is not accepted: use a folder path without spaces/,
+  },
+  {
     name: 'a system uv whose --version hangs: stopped after the timeout',
     arrange: ({ workspace, pidFile }) => {
       const bin = path.join(workspace, 'bin')

@@ -54,6 +54,28 @@ function assertNothingRan(r: Awaited<ReturnType<typeof run>>): void {
 }
 
 describe('expected-publisher set', () => {
+  test('a private index: its credentials go to the provenance objects on its own origin too', async () => {
+    const secret = 'ci:provenance-needs-auth'
+    const index = await new IndexServer({ basicAuth: secret }).start()
+    try {
+      index.add('prov-private', await hosted('prov-private', { who: UPSTREAM }))
+      const u = new URL(index.indexUrl)
+      const r = await world.run(
+        { package: 'prov-private', channel: 'dev', 'index-url': `${u.protocol}//${secret}@${u.host}${u.pathname}`, 'expected-publisher': EXPECTED, 'replay-command': `touch ${MARKER}` },
+        { env: { COMPAT_SENTINEL_TEST_TRUSTED_ROOT: trustedRoot } },
+      )
+      assert.equal(r.outputs.provenance, 'verified', r.stdout)
+      assert.equal(r.outputs.outcome, 'compatible')
+      assert.equal(index.count(/^\/provenance\//), 1)
+      assert.ok(
+        index.requests.filter((q) => q.path.startsWith('/provenance/')).every((q) => q.authorization?.startsWith('Basic ')),
+        'sent with the index credentials',
+      )
+    } finally {
+      await index.close()
+    }
+  })
+
   test('attested by the expected publisher: verified, then the commands run', async () => {
     world.server.add('prov-ok', await hosted('prov-ok', { who: UPSTREAM }))
     world.server.add('prov-ok-api', await hosted('prov-ok-api', { who: UPSTREAM }))

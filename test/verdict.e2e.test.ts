@@ -269,6 +269,15 @@ test('prefetched wheels reach pip too: PIP_FIND_LINKS, space-separated', async (
   assert.equal(fs.readFileSync(path.join(r.workspace, 'links.txt'), 'utf8'), expected)
 })
 
+test('a default wheels folder with a space in its path (a self-hosted runner): uv gets it, pip is not given a broken list', async () => {
+  const runnerTemp = path.join(tempDir('cs-rt-'), 'runner temp')
+  const r = await world.run({ package: PKG, version: VERSION, 'prefetch-wheels': 'true', 'replay-command': 'true' }, { runnerTemp })
+  assert.equal(r.outputs.outcome, 'compatible', r.stdout)
+  assert.equal(r.exportedEnv.UV_FIND_LINKS, path.join(runnerTemp, 'compat-sentinel', 'wheels'))
+  assert.equal(r.exportedEnv.PIP_FIND_LINKS, undefined)
+  assert.match(r.stdout, /::warning::PIP_FIND_LINKS is not set: the wheels folder .* has a space in its path/)
+})
+
 test('grammar: 1 version on the index', async () => {
   world.server.add('lonely', wheel('lonely', '0.1.0'))
   const r = await world.run({ package: 'lonely', ...FAST, 'replay-command': 'true' })

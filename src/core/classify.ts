@@ -14,7 +14,7 @@ export interface Verdict {
   reason: string
 }
 
-export function describePhase(name: string, p: PhaseReport, timeoutMinutes?: number): string {
+function describePhase(name: string, p: PhaseReport, timeoutMinutes?: number): string {
   switch (p.result) {
     case 'success':
       return `${name} ${name === 'record' ? 'succeeded' : 'passed'}`
@@ -28,7 +28,7 @@ export function describePhase(name: string, p: PhaseReport, timeoutMinutes?: num
 }
 
 /** `replay failed (exit 2): RuntimeError: ...`: a failure with the decisive line of its output. */
-export function describeFailure(name: string, p: PhaseReport, timeoutMinutes?: number): string {
+function describeFailure(name: string, p: PhaseReport, timeoutMinutes?: number): string {
   const line = p.result === 'failure' ? decisiveLine(p.logTail) : ''
   return describePhase(name, p, timeoutMinutes) + (line ? `: ${line}` : '')
 }

@@ -8,7 +8,7 @@ import { EMOJI, OWN_SUMMARY_LIMIT, cell, slackSafe } from './markdown'
  * Worst first: a break outranks "could not test", which outranks "could not install the
  * version" (nothing was tested, but the run itself worked), which outranks "needs recording".
  */
-export const SEVERITY: Outcome[] = ['incompatible', 'error', 'not-installable', 'needs-recording', 'compatible']
+const SEVERITY: Outcome[] = ['incompatible', 'error', 'not-installable', 'needs-recording', 'compatible']
 
 export function overallStatus(outcomes: Outcome[]): Outcome {
   if (!outcomes.length) return 'error'
@@ -29,7 +29,7 @@ const keyPart = (s: string) => (s || 'unknown').replace(/[^A-Za-z0-9]/g, '_')
  * name (non-alphanumerics as `_`). The same leg name twice (a copied matrix entry) is told
  * apart by a count rather than lost.
  */
-export function legNames(legs: Pick<ResultFile, 'channel' | 'leg'>[]): string[] {
+function legNames(legs: Pick<ResultFile, 'channel' | 'leg'>[]): string[] {
   const channels = legs.map((l) => l.channel)
   const shared = new Set(channels).size !== channels.length
   const names = legs.map((l) => keyPart(shared ? l.leg : l.channel))

@@ -7,7 +7,7 @@ export const HISTORY_SCHEMA = 'compat-sentinel/history@1'
 /** Runs kept per leg: a nightly's three months. */
 export const MAX_ENTRIES = 100
 /** Runs shown in the result file and the summary strip. */
-export const RECENT_RUNS = 14
+const RECENT_RUNS = 14
 /** A history file larger than this is not read: 100 runs take about 30 kB. */
 export const HISTORY_FILE_LIMIT = 1024 * 1024
 
@@ -50,7 +50,7 @@ const SHA256 = /^([0-9a-f]{64})?$/
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** The entry when every field is of the expected form, else null. */
-export function validEntry(v: unknown): HistoryEntry | null {
+function validEntry(v: unknown): HistoryEntry | null {
   if (!isObject(v)) return null
   const { version, outcome, date, runUrl, sha256, uploadTime } = v
   const ok =
@@ -72,7 +72,7 @@ export function validEntry(v: unknown): HistoryEntry | null {
  * A bisection probe's verdict on one build, kept so the next run does not probe it again:
  * `good` (replay passed), `bad` (replay failed), `not-installable` (says nothing about the code).
  */
-export const PROBE_RESULTS = ['good', 'bad', 'not-installable'] as const
+const PROBE_RESULTS = ['good', 'bad', 'not-installable'] as const
 export type ProbeResult = (typeof PROBE_RESULTS)[number]
 
 export interface ProbeEntry {
@@ -84,10 +84,10 @@ export interface ProbeEntry {
 }
 
 /** Probes kept per leg. */
-export const MAX_PROBES = 200
+const MAX_PROBES = 200
 
 /** The probe when every field is of the expected form, else null. */
-export function validProbe(v: unknown): ProbeEntry | null {
+function validProbe(v: unknown): ProbeEntry | null {
   if (!isObject(v)) return null
   const { version, result, date, sha256, uploadTime } = v
   const ok =

@@ -39,7 +39,7 @@ export function decisiveLine(output: string, mask?: (s: string) => string): stri
  * uv's and pip's own words when they could not resolve, download or build what was asked for:
  * the command never got to test anything. Matched case-sensitively, as the tools print them.
  */
-export const INSTALLER_SIGNATURES = [
+const INSTALLER_SIGNATURES = [
   // uv
   'No solution found when resolving',
   'Failed to download',

@@ -19,7 +19,7 @@ export function inline(s: string): string {
 }
 
 /** Longest text in a table cell: a reason quoting a page must not fill the summary. */
-export const CELL_LIMIT = 2000
+const CELL_LIMIT = 2000
 
 /** A table cell: inline text, one line, bounded. */
 export function cell(s: string, max = CELL_LIMIT): string {
@@ -35,7 +35,7 @@ export function boundedList(lines: string[], max: number): string {
  * Slack text: `&`, `<` and `>` escaped as Slack documents, so nothing from an index or a command
  * becomes a mention (`<!channel>`, `<!here>`, `<@U123>`) or a link with a made-up label.
  */
-export function slackText(s: string): string {
+function slackText(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 }
 

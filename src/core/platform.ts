@@ -39,7 +39,7 @@ export const describePlatform = (p: Platform) => `${p.os}/${p.arch}${p.libc ? `/
  * Whether a wheel's platform tag (one of the dot-separated parts) can install here.
  * Python and ABI tags are not checked: which interpreter the commands pick is theirs to say.
  */
-export function platformTagFits(tag: string, p: Platform): boolean {
+function platformTagFits(tag: string, p: Platform): boolean {
   if (tag === 'any') return true
   const cpu = CPU[p.arch]
   switch (p.os) {

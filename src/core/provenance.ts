@@ -22,12 +22,6 @@ export interface ProvenanceReport {
   detail: string
 }
 
-export const PROVENANCE_OFF: ProvenanceReport = {
-  status: '',
-  publisher: '',
-  detail: '',
-}
-
 const OWNER = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})'
 const REPO = '[A-Za-z0-9._-]{1,100}'
 const WORKFLOW = '[A-Za-z0-9._-]+\\.ya?ml'
@@ -124,8 +118,8 @@ export function parseProvenance(body: string): AttestationBundle[] {
   })
 }
 
-export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json'
-export const SIGSTORE_BUNDLE_V03 = 'application/vnd.dev.sigstore.bundle.v0.3+json'
+const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json'
+const SIGSTORE_BUNDLE_V03 = 'application/vnd.dev.sigstore.bundle.v0.3+json'
 
 /**
  * The Sigstore bundle (v0.3, JSON form) that a PEP 740 attestation stands for: its leaf
@@ -151,7 +145,7 @@ export function toSigstoreBundleJson(a: Attestation): Record<string, unknown> {
 // ---------------------------------------------------------------------------------------------
 // The statement inside a verified envelope.
 
-export const ATTESTATION_TYPES = ['https://docs.pypi.org/attestations/publish/v1', 'https://slsa.dev/provenance/v1']
+const ATTESTATION_TYPES = ['https://docs.pypi.org/attestations/publish/v1', 'https://slsa.dev/provenance/v1']
 const STATEMENT_TYPES = ['https://in-toto.io/Statement/v1', 'https://in-toto.io/Statement/v0.1']
 
 /**
@@ -199,10 +193,10 @@ export function statementProblem(payload: string, file: { filename: string; sha2
 // ---------------------------------------------------------------------------------------------
 // The signer: Fulcio certificate extensions, as @sigstore/verify reports them.
 
-export const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com'
+const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com'
 
 /** Fulcio's OIDs (https://github.com/sigstore/fulcio/blob/main/docs/oid-info.md). */
-export const FULCIO_OID = {
+const FULCIO_OID = {
   issuerV1: '1.3.6.1.4.1.57264.1.1',
   issuer: '1.3.6.1.4.1.57264.1.8',
   sourceRepositoryUri: '1.3.6.1.4.1.57264.1.12',

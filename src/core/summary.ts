@@ -45,7 +45,7 @@ export function historySection(h: History): string {
 }
 
 /** "first bad build: X (uploaded D); last good: Y", with the compare link and each probe folded. */
-export function bisectSection(b: NonNullable<ResultFile['bisect']>): string {
+function bisectSection(b: NonNullable<ResultFile['bisect']>): string {
   const uploaded = (v: string) => b.probes.find((p) => p.version === v)?.uploadTime
   const when = (v: string) => (uploaded(v) ? ` (uploaded ${day(uploaded(v)!)})` : '')
   let md = '### First bad build\n\n'

@@ -9,7 +9,7 @@ import { completeRecords } from '../core/command-file'
 import { COMMAND_SUMMARY_LIMIT } from '../core/markdown'
 import { mask } from './secrets'
 
-export const COMMAND_FILES = ['GITHUB_OUTPUT', 'GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_STEP_SUMMARY'] as const
+const COMMAND_FILES = ['GITHUB_OUTPUT', 'GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_STEP_SUMMARY'] as const
 export type CommandFiles = Record<(typeof COMMAND_FILES)[number], string>
 
 let summaryUsed = 0

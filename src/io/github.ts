@@ -38,7 +38,7 @@ export class GitHubError extends Error {
   }
 }
 
-export const PERMISSION_MESSAGE = 'the token cannot write issues: add `permissions: issues: write` to this job'
+const PERMISSION_MESSAGE = 'the token cannot write issues: add `permissions: issues: write` to this job'
 
 // Tunables shared with the index client (src/http.ts), so tests and slow networks set them once.
 const timeoutMs = () => Number(process.env.COMPAT_SENTINEL_HTTP_TIMEOUT_MS) || 30_000
@@ -150,7 +150,7 @@ const toIssue = (r: RawIssue): Issue => ({
 })
 
 /** The URL of the next page from a Link header, or undefined on the last page. */
-export function nextPage(link: string | undefined): string | undefined {
+function nextPage(link: string | undefined): string | undefined {
   return link
     ?.split(',')
     .map((part) => /<([^>]+)>\s*;\s*rel="?next"?/.exec(part)?.[1])

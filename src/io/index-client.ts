@@ -11,7 +11,7 @@ export const TEST_PYPI = 'https://test.pypi.org/simple/'
 
 const withSlash = (u: string) => (u.endsWith('/') ? u : `${u}/`)
 
-export function projectUrl(indexUrl: string, project: string): string {
+function projectUrl(indexUrl: string, project: string): string {
   return new URL(`${normalizeName(project)}/`, withSlash(indexUrl)).toString()
 }
 

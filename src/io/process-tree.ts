@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 
-export const MARKER_ENV = 'COMPAT_SENTINEL_PHASE_ID'
+const MARKER_ENV = 'COMPAT_SENTINEL_PHASE_ID'
 const SAMPLE_MS = 500
 const isLinux = process.platform === 'linux'
 const isWindows = process.platform === 'win32'

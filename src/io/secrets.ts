@@ -8,16 +8,16 @@ import * as core from '@actions/core'
 const SECRET_WORDS = new Set(['KEY', 'KEYS', 'APIKEY', 'TOKEN', 'TOKENS', 'SECRET', 'SECRETS', 'PASSWORD', 'PASSWORDS', 'PASSWD', 'CREDENTIAL', 'CREDENTIALS'])
 /** Words that name a secret only as the last word (`GH_PAT`, not `PAT_HOME`). */
 const SECRET_LAST_WORDS = new Set(['PAT'])
-export const MIN_SECRET_LENGTH = 6
+const MIN_SECRET_LENGTH = 6
 
 /** Whole words only: `API_KEY` and `GITHUB_TOKEN` are secrets, `UV_KEYRING_PROVIDER` and `MONKEY` are not. */
-export function isSecretName(name: string): boolean {
+function isSecretName(name: string): boolean {
   const words = name.toUpperCase().split('_').filter(Boolean)
   return words.some((w) => SECRET_WORDS.has(w)) || SECRET_LAST_WORDS.has(words.at(-1) ?? '')
 }
 
 /** Values that cannot be secrets and would eat the log if masked: short ones, booleans, numbers. */
-export function isPlainlyNotSecret(value: string): boolean {
+function isPlainlyNotSecret(value: string): boolean {
   const v = value.trim()
   return v.length < MIN_SECRET_LENGTH || /^(true|false|yes|no|on|off|null|none)$/i.test(v) || /^[+-]?\d+(\.\d+)?$/.test(v)
 }
@@ -27,7 +27,7 @@ export function isPlainlyNotSecret(value: string): boolean {
  * URL-encoded, JSON-escaped, and base64 at each of the 3 byte alignments (as the runner's own
  * masker does: only the characters that do not depend on the bytes around the value).
  */
-export function encodedForms(value: string): string[] {
+function encodedForms(value: string): string[] {
   const forms = new Set<string>([value])
   for (const line of value.split(/\r?\n/)) if (line.trim().length >= MIN_SECRET_LENGTH) forms.add(line)
   for (const v of [...forms]) {
@@ -70,7 +70,7 @@ export function registerSecrets(env: NodeJS.ProcessEnv = process.env): void {
  * The values of `mask-env`'s names, from then on masked like the rest. Returns the names whose
  * values were left unmasked because they are empty or plainly not secrets, for a warning.
  */
-export function registerSecretNames(names: string[], env: NodeJS.ProcessEnv = process.env): string[] {
+function registerSecretNames(names: string[], env: NodeJS.ProcessEnv = process.env): string[] {
   if (forms === undefined) registerSecrets(env)
   const skipped: string[] = []
   for (const name of names) {

@@ -10,7 +10,7 @@ const ESCAPES = new RegExp(
   'g',
 )
 
-export const stripAnsi = (s: string) => s.replace(ESCAPES, '')
+const stripAnsi = (s: string) => s.replace(ESCAPES, '')
 
 export class LineSplitter {
   private partial = ''

@@ -119,7 +119,7 @@ async function probe(inputs: Inputs, resolution: Resolution, run: Failing, versi
   try {
     // A build from an unverified publisher never runs, here as in the run itself.
     if (inputs.expectedPublisher) {
-      const provenance = await verifyProvenance(inputs, { version, pages: resolution.pages })
+      const provenance = await verifyProvenance(inputs, { version, pages: resolution.pages, indexUrl: resolution.indexUrl })
       if (provenance.status !== 'verified') {
         core.info(`${version} was not tested: ${provenance.detail}`)
         return 'not-installable'

@@ -34,7 +34,7 @@ import {
   type ProvenanceStatus,
 } from '../core/provenance'
 
-export const SIGSTORE_TUF_MIRROR = 'https://tuf-repo-cdn.sigstore.dev'
+const SIGSTORE_TUF_MIRROR = 'https://tuf-repo-cdn.sigstore.dev'
 const INTEGRITY_ACCEPT = 'application/vnd.pypi.integrity.v1+json, application/json;q=0.9'
 const MAX_PROVENANCE_BYTES = 4 * 2 ** 20
 
@@ -103,13 +103,14 @@ async function checkAttestation(a: Attestation, file: IndexFile & { sha256: stri
   return { status: 'verified', publisher, problem: '' }
 }
 
-async function checkFile(file: IndexFile, expected: ExpectedPublisher, verifier: VerifierSource): Promise<FileVerdict> {
+async function checkFile(file: IndexFile, expected: ExpectedPublisher, verifier: VerifierSource, indexUrl: string): Promise<FileVerdict> {
   const absent = (problem: string): FileVerdict => ({ status: 'absent', publisher: '', problem })
   if (!file.provenanceUrl) return absent(`no provenance for ${file.filename}: the index publishes none`)
   if (!file.sha256) return absent(`no provenance can be matched to ${file.filename}: the index lists no sha256 for it`)
   let body: string
   try {
-    body = (await getText(file.provenanceUrl, { accept: INTEGRITY_ACCEPT, maxBytes: MAX_PROVENANCE_BYTES })).text
+    // A private index's credentials go along to its own origin, as for its pages and files.
+    body = (await getText(file.provenanceUrl, { accept: INTEGRITY_ACCEPT, maxBytes: MAX_PROVENANCE_BYTES, credentialsFrom: indexUrl })).text
   } catch (e) {
     if (e instanceof HttpStatusError) return absent(`no provenance for ${file.filename}: the index links ${redactUrl(file.provenanceUrl)} but answers HTTP ${e.status}`)
     const why = cause(e)
@@ -147,7 +148,7 @@ const FIX = {
  */
 export async function verifyProvenance(
   inputs: Pick<Inputs, 'package' | 'companions' | 'expectedPublisher' | 'testTrustedRoot'>,
-  res: Pick<Resolution, 'version' | 'pages'>,
+  res: Pick<Resolution, 'version' | 'pages' | 'indexUrl'>,
 ): Promise<ProvenanceReport> {
   const expected = inputs.expectedPublisher
   if (!expected) return { status: '', publisher: '', detail: '' }
@@ -159,7 +160,7 @@ export async function verifyProvenance(
     const files = page ? installableFiles(page.files, res.version, platform) : []
     if (!files.length) verdicts.push({ status: 'absent', publisher: '', problem: `no file of ${project} ${res.version} installs here, so none could be verified` })
     for (const file of files) {
-      const verdict = await checkFile(file, expected, verifier)
+      const verdict = await checkFile(file, expected, verifier, res.indexUrl)
       core.info(verdict.status === 'verified' ? `${file.filename}: verified, published by ${verdict.publisher}` : `${file.filename}: ${verdict.status}: ${verdict.problem}`)
       verdicts.push(verdict)
     }

@@ -12,7 +12,7 @@ import { runInfo, sentinelTemp } from '../io/runner'
 const safe = (s: string) => s.replace(/[^a-z0-9._-]/gi, '_') || 'unknown'
 
 /** `compat-sentinel-result-<leg>.json`: with the default leg, `<package>-<channel>` as the contract names it. */
-export function resultFilePath(state: Pick<RunState, 'leg'>): string {
+function resultFilePath(state: Pick<RunState, 'leg'>): string {
   return path.join(sentinelTemp(), `compat-sentinel-result-${safe(state.leg)}.json`)
 }
 
@@ -22,7 +22,7 @@ export function fixturesPatchPath(state: Pick<RunState, 'leg'>): string {
 }
 
 /** The `summary` output and the summary's first line: one line, whatever a reason holds. */
-export const oneLine = (s: string) => s.replace(/\s*[\r\n]+\s*/g, ' ').trim()
+const oneLine = (s: string) => s.replace(/\s*[\r\n]+\s*/g, ' ').trim()
 
 export async function publish(state: RunState, failOn: ReadonlySet<Outcome>): Promise<void> {
   const result = toResultFile(state, runInfo(), mask)

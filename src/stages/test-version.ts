@@ -17,7 +17,7 @@ import { stage } from './stage'
 export type PhaseName = 'install' | 'replay' | 'record'
 
 /** What the commands see of the version under test, besides the runner's own environment. */
-export function commandEnv(inputs: Pick<Inputs, 'versionEnv'>, what: { package: string; version: string; channel: string }, phase: PhaseName): NodeJS.ProcessEnv {
+function commandEnv(inputs: Pick<Inputs, 'versionEnv'>, what: { package: string; version: string; channel: string }, phase: PhaseName): NodeJS.ProcessEnv {
   return {
     ...process.env,
     [inputs.versionEnv]: what.version,

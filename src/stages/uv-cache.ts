@@ -42,7 +42,7 @@ async function dependencyHash(patterns: string[], cwd: string): Promise<string> 
 }
 
 /** Keys: exact = platform, leg, dependencies, version; fallbacks drop the version, then the leg. */
-export function uvCacheKeys(os: string, arch: string, leg: string, deps: string, version: string): { key: string; restoreKeys: string[] } {
+function uvCacheKeys(os: string, arch: string, leg: string, deps: string, version: string): { key: string; restoreKeys: string[] } {
   const base = `compat-sentinel-uv-v1-${os}-${arch}-`
   const safeLeg = leg.replace(/[^A-Za-z0-9._-]/g, '_')
   return { key: `${base}${safeLeg}-${deps}-${version}`, restoreKeys: [`${base}${safeLeg}-${deps}-`, `${base}${safeLeg}-`, base] }

@@ -54,7 +54,7 @@ function runVersion(bin: string): Promise<{ exitCode: number | null; output: str
 }
 
 /** What `uv --version` says its version is ("uv 0.9.5 (abc 2025-01-01)" gives "0.9.5"). */
-export async function uvVersionOf(bin: string): Promise<string> {
+async function uvVersionOf(bin: string): Promise<string> {
   const out = await runVersion(bin)
   if (out.timedOut) {
     throw new UserError(

@@ -30,7 +30,7 @@ export function shouldPrefetch(mode: Inputs['prefetchWheels'], indexUrl: string)
   return mode === 'true' || (mode === 'auto' && !sameIndex(indexUrl, PYPI))
 }
 
-export function wheelsDirOf(inputs: Pick<Inputs, 'wheelsDir'>): string {
+function wheelsDirOf(inputs: Pick<Inputs, 'wheelsDir'>): string {
   return inputs.wheelsDir ? path.resolve(workspace(), inputs.wheelsDir) : path.join(sentinelTemp(), 'wheels')
 }
 
@@ -229,7 +229,7 @@ export function cacheKey(platform: Platform, project: string, version: string, f
  * Adds the folder to UV_FIND_LINKS (comma-separated, as uv reads it) and PIP_FIND_LINKS
  * (space-separated, as pip reads it) for the commands and later steps.
  */
-export function appendFindLinks(dir: string): void {
+function appendFindLinks(dir: string): void {
   for (const [name, sep] of [
     ['UV_FIND_LINKS', ','],
     ['PIP_FIND_LINKS', ' '],
@@ -238,6 +238,11 @@ export function appendFindLinks(dir: string): void {
       .split(sep === ',' ? ',' : /\s+/)
       .map((s) => s.trim())
       .filter(Boolean)
+    // The default folder lives under RUNNER_TEMP, which a self-hosted runner may put on a path with spaces.
+    if (sep === ' ' && /\s/.test(dir)) {
+      core.warning(`PIP_FIND_LINKS is not set: the wheels folder ${dir} has a space in its path, and pip splits that variable on spaces. uv (UV_FIND_LINKS) is not affected.`)
+      continue
+    }
     if (!existing.includes(dir)) existing.push(dir)
     core.exportVariable(name, existing.join(sep))
   }

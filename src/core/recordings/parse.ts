@@ -9,7 +9,7 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '')
 
 /** JSON first (any name), YAML for .yaml/.yml names; undefined when neither parses. */
-export function parseDocument(file: string, text: string): { doc: unknown; syntax: 'json' | 'yaml' } | undefined {
+function parseDocument(file: string, text: string): { doc: unknown; syntax: 'json' | 'yaml' } | undefined {
   try {
     return { doc: JSON.parse(text), syntax: 'json' }
   } catch {
@@ -25,7 +25,7 @@ export function parseDocument(file: string, text: string): { doc: unknown; synta
 }
 
 /** A body as its structure when it is JSON text (or UTF-8 bytes of it), else as it is. */
-export function bodyValue(body: unknown): unknown {
+function bodyValue(body: unknown): unknown {
   if (body instanceof Uint8Array) {
     try {
       body = new TextDecoder('utf-8', { fatal: true }).decode(body)
@@ -57,7 +57,7 @@ function modelOf(body: unknown): string {
   return isObj(body) ? str(body.model) : ''
 }
 
-export function isLlamaStack(doc: unknown): doc is Obj & { request: Obj; response: Obj } {
+function isLlamaStack(doc: unknown): doc is Obj & { request: Obj; response: Obj } {
   return (
     isObj(doc) &&
     isObj(doc.request) &&
@@ -68,7 +68,7 @@ export function isLlamaStack(doc: unknown): doc is Obj & { request: Obj; respons
   )
 }
 
-export function isVcr(doc: unknown): doc is Obj & { interactions: Obj[] } {
+function isVcr(doc: unknown): doc is Obj & { interactions: Obj[] } {
   return isObj(doc) && Array.isArray(doc.interactions) && doc.interactions.length > 0 && doc.interactions.every((i) => isObj(i) && isObj(i.request) && isObj(i.response))
 }
 

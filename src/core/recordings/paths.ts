@@ -18,7 +18,7 @@ function kind(v: unknown): string {
 }
 
 /** `.key` for plain keys, `["odd key"]` otherwise, `[3]` for indexes; `__data__` wrappers (Llama Stack's serialised pydantic objects) are left out. */
-export function formatPath(prefix: string, path: readonly (string | number)[]): string {
+function formatPath(prefix: string, path: readonly (string | number)[]): string {
   let out = prefix
   for (const seg of path) {
     if (seg === '__data__') continue

@@ -5,7 +5,7 @@ import { escapeHtml, inlineCode } from '../markdown'
 import type { FixtureDiff, InteractionChange } from './types'
 
 /** Kept well below GitHub's 1 MiB for the whole summary. */
-export const SECTION_BUDGET = 48 * 1024
+const SECTION_BUDGET = 48 * 1024
 
 const isRequest = (p: string) => p.startsWith('request.')
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
