@@ -408,12 +408,20 @@ function readInputs(): Inputs {
     history: bool('history', read('history', 'true')),
     notifyOn: oneOf('notify-on', read('notify-on', 'change').toLowerCase(), NOTIFY_ON),
     bisect: bool('bisect', read('bisect', 'false')),
-    bisectOn: readOutcomes('bisect-on', 'incompatible'),
+    bisectOn: bisectOn(readOutcomes('bisect-on', 'incompatible')),
     bisectMaxProbes: integer('bisect-max-probes', read('bisect-max-probes', '4'), 1, 20, 'use a whole number of probes from 1 to 20'),
     // Default: twice the replay timeout (so two probes fit), within a job's own 6 hours.
     bisectTimeoutMs: minutes('bisect-timeout-minutes', read('bisect-timeout-minutes', String(Math.min(2 * replayTimeoutMs, 360 * 60_000) / 60_000))),
     compareUrlTemplate: compareTemplate(read('compare-url-template')),
   }
+}
+
+/** Only the outcomes where replay failed against a build can start a search for the build that broke it. */
+function bisectOn(outcomes: Set<Outcome>): Set<Outcome> {
+  for (const o of outcomes) {
+    if (o !== 'incompatible' && o !== 'needs-recording') throw bad('bisect-on', o, "use 'incompatible', 'needs-recording' or both: only a failing replay has a first bad build to find")
+  }
+  return outcomes
 }
 
 /** An http(s) URL with `{good}` and `{bad}` where the versions go. */

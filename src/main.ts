@@ -115,17 +115,29 @@ export async function run(): Promise<void> {
   // Once the run is cancelled or has crashed, that is its verdict: a phase the cancellation killed
   // must not be classified afterwards as `incompatible`.
   let aborted = ''
+  let cancelled = false
   // The result is published first: saving the history must never stand in its way.
   const finish = () =>
     (finished ??= (async () => {
       if (aborted) fail(aborted)
       rememberRun(state, memory, loaded.ok ? loaded.inputs.notifyOn : 'change')
-      await publish(state, failOn)
+      try {
+        await publish(state, failOn)
+      } catch (e) {
+        // A bug in publishing itself: still say so where the runner looks, and fail the step.
+        const message = `unexpected internal error while writing the result: ${(e as Error).message}. Please report it with this log.`
+        core.setOutput('outcome', 'error')
+        core.setOutput('summary', message)
+        core.setFailed(message)
+      }
       published = true
       const saving = memory
       // The pipeline may still classify a phase the cancellation killed while this publishes.
       if (aborted) fail(aborted)
-      if (saving) await stage('Save history', () => saveHistory(saving, state))
+      // A cancelled run says nothing about the upstream: remembering it would turn the next
+      // night's run into a "status changed" alert and start a false "failing since".
+      if (saving && cancelled) core.info('This run was cancelled: the history is left as it was.')
+      else if (saving) await stage('Save history', () => saveHistory(saving, state))
     })())
   const fail = (reason: string) => {
     state.outcome = 'error'
@@ -141,7 +153,12 @@ export async function run(): Promise<void> {
   }
 
   // The runner cancels a step with SIGINT, then SIGTERM.
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => abort(`cancelled (${sig}) before the run finished`))
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      cancelled = true
+      abort(`cancelled (${sig}) before the run finished`)
+    })
+  }
   // Whatever escapes still ends in a report, never in a bare stack trace.
   process.on('uncaughtException', (e) => abort(failureMessage(e)))
   process.on('unhandledRejection', (e) => abort(failureMessage(e)))

@@ -22,6 +22,7 @@ const bad: [string, Record<string, string>, RegExp][] = [
   ['stale-after-days negative', { 'stale-after-days': '-1' }, /'stale-after-days' has the value '-1'.*0 to turn the warning off/],
   ['record-on-fork not a boolean', { 'record-on-fork': 'yes' }, /'record-on-fork'.*'yes'.*'true' or 'false'/],
   ['install-timeout-minutes 0', { 'install-timeout-minutes': '0' }, /'install-timeout-minutes'.*'0'.*positive number of minutes/],
+  ['bisect-on an outcome with no first bad build', { 'bisect-on': 'incompatible,error' }, /'bisect-on' has the value 'error'.*'incompatible', 'needs-recording' or both/],
   ['missing package', { package: '' }, /'package' is required/],
   ['missing replay-command', { 'replay-command': '' }, /'replay-command' is required/],
   ['pinned without pinned-file', { channel: 'pinned' }, /'channel' is 'pinned' but 'pinned-file' is empty/],

@@ -55,7 +55,7 @@ function signalWhen(workspace: string, file: string, signal: NodeJS.Signals = 'S
 }
 
 describe('a cancelled run', () => {
-  test('cancelled during record: the history keeps it as error, not as the verdict of the killed record', async () => {
+  test('cancelled during record: an error result, and the history is left as it was (a cancellation is no verdict)', async () => {
     const m = machine()
     const first = await nightly(m, { leg: 'cancel-record', 'replay-command': 'exit 0' })
     assert.equal(first.outputs.outcome, 'compatible', first.stdout)
@@ -68,8 +68,10 @@ describe('a cancelled run', () => {
     )
     assert.equal(r.outputs.outcome, 'error', r.stdout)
     assert.match(r.outputs.summary!, /cancelled \(SIGTERM\)/)
+    assert.match(r.stdout, /This run was cancelled: the history is left as it was/)
     const next = await nightly(m, { leg: 'cancel-record', 'replay-command': 'exit 0' })
-    assert.equal(next.outputs['previous-outcome'], 'error', 'the history says what the published result said')
+    assert.equal(next.outputs['previous-outcome'], 'compatible', 'the cancelled run is not remembered')
+    assert.equal(next.outputs['status-changed'], 'false', 'so no "recovered" alert follows a cancellation')
   })
 
   test('cancelled during the replay: record never starts afterwards (it would spend money for a cancelled run)', async () => {
