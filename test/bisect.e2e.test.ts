@@ -82,7 +82,7 @@ describe('first bad build', () => {
       assert.equal(good.outputs.outcome, 'compatible', good.stdout)
       repo.clear()
       publish(index, 4, 12)
-      const r = await repo.nightly(index, { leg: 'dev-a', 'compare-url-template': 'https://github.com/org/upstream/compare/v{good}...v{bad}' })
+      const r = await repo.nightly(index, { leg: 'dev-a', 'cache-wheels': 'true', 'compare-url-template': 'https://github.com/org/upstream/compare/v{good}...v{bad}' })
       assert.equal(r.outputs.outcome, 'incompatible', r.stdout)
       assert.equal(r.outputs.version, build(12))
       assert.equal(r.outputs['first-bad-version'], build(8))
@@ -91,6 +91,8 @@ describe('first bad build', () => {
       const probes = Number(r.outputs['bisect-probes'])
       assert.ok(probes >= 1 && probes <= Math.ceil(Math.log2(9)), `probes: ${probes}`)
       assert.deepEqual(repo.records(), [build(12)], 'record ran once, for the tested build only')
+      const wheelEntries = cache.entries.filter((e) => e.key.startsWith('compat-sentinel-wheels-')).map((e) => e.key)
+      assert.ok(wheelEntries.length === 1 && wheelEntries[0]!.includes(build(12)), `only the tested build's wheels are cached, no entry per probe: ${wheelEntries.join(', ')}`)
       assert.equal(repo.replays().length, 1 + probes, 'one replay per probe, plus the run itself')
       assert.equal(r.result.bisect.probes.length, probes)
       for (const p of r.result.bisect.probes) {

@@ -127,7 +127,8 @@ async function probe(inputs: Inputs, resolution: Resolution, run: Failing, versi
     }
     // As many attempts as the run itself gets (a flaky suite must not make a good build bad), each
     // within what is left of the budget; the record command is never run.
-    const tested = await testVersion({ ...inputs, replayTimeoutMs: timeoutMs }, { ...resolution, version }, { package: run.package, version, channel: run.channel, probe: true })
+    // No Actions-cache entry per probed build: they would crowd out the leg's history and wheels.
+    const tested = await testVersion({ ...inputs, replayTimeoutMs: timeoutMs, cacheWheels: false }, { ...resolution, version }, { package: run.package, version, channel: run.channel, probe: true })
     if (tested.notInstallable) {
       core.info(`${version} could not be installed (${tested.notInstallable}): skipped`)
       return 'not-installable'
