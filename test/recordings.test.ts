@@ -9,7 +9,7 @@ import { identityLabel, parseRecording } from '../src/core/recordings/parse'
 import { changedPaths } from '../src/core/recordings/paths'
 import { compareRecordings, type FileChange, type Loader } from '../src/core/recordings/compare'
 import { renderRecordingsSection } from '../src/core/recordings/render'
-import { SECRET_NOTE, patchNoteForReason, type FixtureDiff } from '../src/core/recordings/types'
+import { SECRET_NOTE, emptyFixtureDiff, patchNoteForReason, type FixtureDiff } from '../src/core/recordings/types'
 import { diffSnapshots, snapshot } from '../src/stages/fixtures'
 
 const RECORDINGS = path.join(ROOT, 'test/fixtures/recordings')
@@ -270,16 +270,7 @@ describe('caps', () => {
   })
 })
 
-const diffOf = (over: Partial<FixtureDiff>): FixtureDiff => ({
-  counts: { added: 0, removed: 0, requestChanged: 0, responseChanged: 1, files: 1 },
-  added: [],
-  removed: [],
-  requestChanged: [],
-  responseChanged: [],
-  omittedInteractions: 0,
-  patchNote: '',
-  ...over,
-})
+const diffOf = (over: Partial<FixtureDiff>): FixtureDiff => ({ ...emptyFixtureDiff(), counts: { added: 0, removed: 0, requestChanged: 0, responseChanged: 1, files: 1 }, ...over })
 
 describe('the summary section', () => {
   test('shape changes lead, response values are folded, request values are shown', () => {

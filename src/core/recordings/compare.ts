@@ -3,7 +3,7 @@
 // so memory stays bounded by the largest file compared, not by the recordings folder.
 import { changedPaths } from './paths'
 import { identityKey, identityLabel, parseRecording } from './parse'
-import { LIMITS, type FixtureDiff, type Interaction, type InteractionChange, type ParsedRecording } from './types'
+import { LIMITS, emptyFixtureDiff, type FixtureDiff, type Interaction, type InteractionChange, type ParsedRecording } from './types'
 
 export type Side = 'before' | 'after'
 /** A file's content, or why there is none to parse. */
@@ -19,15 +19,7 @@ type Category = 'added' | 'removed' | 'requestChanged' | 'responseChanged'
 
 /** Keeps at most `max` interactions; when full, a value-only change gives way to one that matters more. */
 class Collector {
-  readonly diff: FixtureDiff = {
-    counts: { added: 0, removed: 0, requestChanged: 0, responseChanged: 0, files: 0 },
-    added: [],
-    removed: [],
-    requestChanged: [],
-    responseChanged: [],
-    omittedInteractions: 0,
-    patchNote: '',
-  }
+  readonly diff: FixtureDiff = emptyFixtureDiff()
   private kept: { category: Category; entry: InteractionChange }[] = []
   constructor(private readonly max: number) {}
 

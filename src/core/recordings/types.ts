@@ -72,6 +72,19 @@ export const LIMITS = {
 /** The one note that also goes into the run's reason: the patch exists but must not be published. */
 export const SECRET_NOTE = 'patch withheld: a recording contains the value of a secret'
 
+/** A diff with nothing in it yet. */
+export function emptyFixtureDiff(): FixtureDiff {
+  return {
+    counts: { added: 0, removed: 0, requestChanged: 0, responseChanged: 0, files: 0 },
+    added: [],
+    removed: [],
+    requestChanged: [],
+    responseChanged: [],
+    omittedInteractions: 0,
+    patchNote: '',
+  }
+}
+
 /** What the reason says when the patch was withheld. */
 export function patchNoteForReason(diff: FixtureDiff | null): string {
   return diff?.patchNote === SECRET_NOTE ? `; ${SECRET_NOTE}` : ''
