@@ -205,15 +205,7 @@ function identityKey(id) {
 /** Keeps at most `max` interactions; when full, a value-only change gives way to one that matters more. */
 class Collector {
     max;
-    diff = {
-        counts: { added: 0, removed: 0, requestChanged: 0, responseChanged: 0, files: 0 },
-        added: [],
-        removed: [],
-        requestChanged: [],
-        responseChanged: [],
-        omittedInteractions: 0,
-        patchNote: '',
-    };
+    diff = (0,types/* emptyFixtureDiff */.kP)();
     kept = [];
     constructor(max) {
         this.max = max;
