@@ -18,12 +18,27 @@ export async function cacheClient(): Promise<CacheModule | null> {
   return null
 }
 
-/** How long a cache lookup may take before the run goes on without it (a tunable for tests). */
-const lookupTimeoutMs = () => Number(process.env.COMPAT_SENTINEL_HISTORY_TIMEOUT_MS) || 60_000
+/** How long a cache call may take before the run goes on without it (a tunable for tests). */
+const timeoutMs = () => Number(process.env.COMPAT_SENTINEL_HISTORY_TIMEOUT_MS) || 60_000
 
-let lookupPending = false
-/** True when a lookup was given up on: its socket may hold the process open, so the run exits when done. */
-export const cacheLookupPending = () => lookupPending
+let pending = false
+/** True when a cache call was given up on: its socket may hold the process open, so the run exits when done. */
+export const cacheCallPending = () => pending
+
+/**
+ * `work`, or undefined (with a warning) when it takes longer than the bound: the cache client
+ * waits for ever on a service that never answers, and the cache must never hold a run up.
+ */
+export async function bounded<T>(what: string, work: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs())))
+  const outcome = await Promise.race([work, timeout])
+  clearTimeout(timer)
+  if (outcome !== 'timeout') return outcome
+  pending = true
+  core.warning(`${what} took longer than ${Math.round(timeoutMs() / 1000)} s; going on without it.`)
+  return undefined
+}
 
 /** Restores `paths` under `key` (or a `restoreKeys` prefix); the key that matched, or undefined. Failures are warnings. */
 export async function restore(what: string, paths: string[], key: string, restoreKeys: string[] = []): Promise<string | undefined> {
@@ -31,17 +46,9 @@ export async function restore(what: string, paths: string[], key: string, restor
   if (!cache) return undefined
   try {
     core.debug(`Cache restore for ${what}: key ${key}, restore keys ${restoreKeys.join(', ') || 'none'}`)
-    // The client waits for ever on a service that never answers: the lookup is bounded (the
-    // download after it has the client's own segment timeout, and may take long on its own).
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), lookupTimeoutMs())))
-    const found = await Promise.race([cache.restoreCache(paths.slice(), key, restoreKeys, { lookupOnly: true }), timeout])
-    clearTimeout(timer)
-    if (found === 'timeout') {
-      lookupPending = true
-      core.warning(`Looking up ${what} in the Actions cache took longer than ${Math.round(lookupTimeoutMs() / 1000)} s; going on without it.`)
-      return undefined
-    }
+    // The lookup is bounded (the download after it has the client's own segment timeout, and
+    // may take long on its own).
+    const found = await bounded(`Looking up ${what} in the Actions cache`, cache.restoreCache(paths.slice(), key, restoreKeys, { lookupOnly: true }))
     if (!found) return undefined
     return await cache.restoreCache(paths, key, restoreKeys)
   } catch (e) {

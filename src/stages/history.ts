@@ -5,7 +5,7 @@ import * as core from '@actions/core'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import type { Inputs } from '../inputs'
-import { cacheClient, cacheLookupPending, restore, save } from '../io/actions-cache'
+import { bounded, cacheClient, restore, save } from '../io/actions-cache'
 import { eventName, runAttemptId, runInfo, sentinelTemp } from '../io/runner'
 import { redactUrl } from '../io/secrets'
 import {
@@ -41,24 +41,6 @@ export interface Memory {
 }
 
 const READ_ONLY_EVENTS = new Set(['pull_request', 'pull_request_target'])
-
-/** How long a cache call may take before the run goes on without it (a tunable for tests). */
-const timeoutMs = () => Number(process.env.COMPAT_SENTINEL_HISTORY_TIMEOUT_MS) || 60_000
-
-let pendingCacheCall = false
-/** True when a cache call was given up on: it may still hold the process open, so the caller exits. */
-export const cacheCallPending = () => pendingCacheCall || cacheLookupPending()
-
-async function bounded<T>(what: string, work: Promise<T>): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs())))
-  const outcome = await Promise.race([work, timeout])
-  clearTimeout(timer)
-  if (outcome !== 'timeout') return outcome
-  pendingCacheCall = true
-  core.warning(`${what} took longer than ${Math.round(timeoutMs() / 1000)} s; going on without it.`)
-  return undefined
-}
 
 /** The file under test: for a nightly that reuses one version, its sha256 and upload time tell builds apart. */
 export function testedBuild(resolution: Resolution): RunState['build'] {
