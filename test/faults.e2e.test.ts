@@ -591,6 +591,25 @@ const netRows: Row[] = [
     message: /could not reach .*\/simple\/demo-upstream\/: no complete answer within 0\.4 s/,
   },
   {
+    name: 'a file that stops sending mid-body: idle timeout, retried, then an error',
+    arrange: () => {
+      world.server.inject(files(''), { stallAfter: 100 }, 4)
+      return { opts: { env: { COMPAT_SENTINEL_HTTP_TIMEOUT_MS: '300' } } }
+    },
+    outcome: 'error',
+    message: /^Downloading demo_upstream-2\.0\.0-py3-none-any\.whl failed: could not reach .*: timed out after 0\.3 s without data \(4 attempts\)/,
+  },
+  {
+    name: 'a page that stops sending mid-body once: retried, and the run goes on',
+    arrange: () => {
+      world.server.inject(index('/simple/'), { stallAfter: 10 }, 1)
+      return { opts: { env: { COMPAT_SENTINEL_HTTP_TIMEOUT_MS: '300' } } }
+    },
+    outcome: 'compatible',
+    message: /^replay passed$/,
+    check: (r) => assert.match(r.stdout, /demo-upstream\/: timed out after 0\.3 s without data \(1 attempt\); retry 1 of 3/),
+  },
+  {
     name: 'a file that trickles: minimum transfer rate',
     arrange: () => {
       world.server.inject(files(''), { trickleMs: 100 }, 4)

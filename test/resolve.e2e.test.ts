@@ -256,6 +256,15 @@ describe('proxies from the environment', () => {
     )
   })
 
+  test('through the proxy, a page that stops mid-body is timed out and retried as without one', async () => {
+    seen.length = 0
+    world.server.inject(/^\/simple\//, { stallAfter: 10 }, 1)
+    const r = await world.run({ package: PKG, 'replay-command': 'true' }, { env: { HTTP_PROXY: proxyUrl, NO_PROXY: '', COMPAT_SENTINEL_HTTP_TIMEOUT_MS: '300' } })
+    assert.equal(r.outputs.outcome, 'compatible', r.stdout)
+    assert.match(r.stdout, /timed out after 0\.3 s without data \(1 attempt\); retry 1 of 3/)
+    assert.ok(seen.length > 0, 'the requests went through the proxy')
+  })
+
   test('NO_PROXY bypasses it', async () => {
     seen.length = 0
     const r = await world.run({ package: PKG, 'replay-command': 'true' }, { env: { HTTP_PROXY: proxyUrl, NO_PROXY: '127.0.0.1' } })

@@ -47,6 +47,29 @@ test('skipped versions carry their reason', () => {
   assert.equal(sel.total, 5)
 })
 
+test('the chosen release has all its files, wherever the page lists them and however they spell the version', () => {
+  // Pages usually list a release's files together; this one does not, and spells 2.0 two ways.
+  const page = [
+    { ...file('2.0', 'broken wheel'), filename: 'pkg-2.0-py3-none-any.whl' },
+    file('1.0'),
+    { ...file('v2.0'), filename: 'pkg-v2.0.tar.gz' },
+    file('1.5'),
+    { ...file('2.0'), filename: 'pkg-2.0-cp312-cp312-manylinux_2_17_x86_64.whl' },
+  ]
+  const sel = selectForChannel(page, 'stable')
+  assert.equal(sel.chosen?.version, '2.0', 'the first spelling names the release')
+  assert.deepEqual(
+    sel.chosen?.files.map((f) => f.filename),
+    ['pkg-2.0-py3-none-any.whl', 'pkg-v2.0.tar.gz', 'pkg-2.0-cp312-cp312-manylinux_2_17_x86_64.whl'],
+  )
+  assert.equal(sel.total, 3, 'v2.0 and 2.0 are one version')
+  // All of 2.0's files yanked, listed apart: 1.5 is chosen, and 2.0 is skipped once.
+  const yanked = page.map((f) => (f.version?.endsWith('2.0') ? { ...f, yanked: 'gone' } : f))
+  const again = selectForChannel(yanked, 'stable')
+  assert.equal(again.chosen?.version, '1.5')
+  assert.deepEqual(again.skipped, [{ version: '2.0', reason: 'yanked' }])
+})
+
 test('findRelease uses PEP 440 equality and finds yanked releases', () => {
   assert.equal(findRelease(files('1.0.0'), '1.0')?.version, '1.0.0')
   assert.equal(findRelease(files(['2.0', 'x']), '2.0')?.version, '2.0')

@@ -38,6 +38,7 @@ export class JsonPageSplitter {
   private skeletonBytes = 0
   private entry: Buffer[] | null = null
 
+  /** `onEntry` gets each entry's bytes, often a view of the chunk being written: valid only during the call. */
   constructor(private readonly onEntry: (json: Buffer) => void) {}
 
   /** How many top-level `files` keys the page has: with more than one, the last wins (as JSON.parse). */
@@ -96,8 +97,9 @@ export class JsonPageSplitter {
       if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
         this.depth--
         if (this.entry && this.depth === 2) {
-          this.entry.push(buf.subarray(from, i + 1))
-          this.onEntry(Buffer.concat(this.entry))
+          // Most entries lie within one chunk: handed over as a view, without a copy.
+          const last = buf.subarray(from, i + 1)
+          this.onEntry(this.entry.length ? Buffer.concat([...this.entry, last]) : last)
           this.entry = null
           from = i + 1
         }

@@ -6,13 +6,17 @@ export interface Platform {
   libc?: 'gnu' | 'musl'
 }
 
+let current: Platform | undefined
 export function currentPlatform(): Platform {
+  if (current) return { ...current }
   const p: Platform = { os: process.platform, arch: process.arch }
   if (p.os === 'linux') {
+    // A whole diagnostic report (a few ms) for one header field: asked once per run.
     const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header
     p.libc = header?.glibcVersionRuntime ? 'gnu' : 'musl'
   }
-  return p
+  current = p
+  return { ...p }
 }
 
 const CPU: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64' }

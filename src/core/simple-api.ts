@@ -122,7 +122,7 @@ export function parseJsonPage(body: string, pageUrl: string, project: string): P
 }
 
 /** Pages up to this size are parsed whole (the engine's JSON.parse is fastest); larger ones as they arrive. */
-const WHOLE_BODY_BYTES = 8 * 1024 * 1024
+export const WHOLE_BODY_BYTES = 8 * 1024 * 1024
 
 /**
  * PEP 691 JSON as it arrives. A page up to `wholeBodyBytes` is parsed whole with parseJsonPage; a

@@ -22,18 +22,31 @@ export interface Selection {
   total: number
 }
 
+/**
+ * The grouping key of a version's spelling: its PEP 440 normal form, or the spelling itself marked
+ * invalid. Pages list a release's files together, so the last spelling is remembered: pages of
+ * 100,000 files are not parsed 100,000 times, and no map of every spelling is built.
+ */
+function versionKeys(): (spelling: string) => string {
+  let last: string | undefined
+  let key = ''
+  return (spelling) => {
+    if (spelling !== last) {
+      last = spelling
+      const normal = clean(spelling)
+      key = normal === null ? `invalid:${spelling}` : normal === spelling ? spelling : normal
+    }
+    return key
+  }
+}
+
 /** Groups files by version; files with no readable version are left out. */
 export function releases(files: IndexFile[]): Release[] {
+  const keyOf = versionKeys()
   const byKey = new Map<string, Release>()
-  // A release has many files spelling the same version: parse each spelling once.
-  const keys = new Map<string, string>()
   for (const f of files) {
     if (f.version === null) continue
-    let key = keys.get(f.version)
-    if (key === undefined) {
-      key = clean(f.version) ?? `invalid:${f.version}`
-      keys.set(f.version, key)
-    }
+    const key = keyOf(f.version)
     const r = byKey.get(key)
     if (r) r.files.push(f)
     else byKey.set(key, { version: f.version, files: [f] })
@@ -58,20 +71,33 @@ function channelRejects(channel: Channel, version: string): string | null {
   }
 }
 
-/** The highest non-yanked release the channel admits ('pinned' is resolved elsewhere). */
+/**
+ * The highest non-yanked release the channel admits ('pinned' is resolved elsewhere). A page can
+ * list 100,000 versions: each is summed up in a few bytes (first spelling, any file not yanked),
+ * and only the chosen one is gathered into a Release.
+ */
 export function selectForChannel(files: IndexFile[], channel: Exclude<Channel, 'pinned'>): Selection {
-  const all = releases(files)
+  const keyOf = versionKeys()
+  const byKey = new Map<string, { version: string; live: boolean }>()
+  for (const f of files) {
+    if (f.version === null) continue
+    const key = keyOf(f.version)
+    const v = byKey.get(key)
+    if (!v) byKey.set(key, { version: f.version, live: f.yanked === false })
+    else if (f.yanked === false) v.live = true
+  }
   const skipped: Skipped[] = []
-  let chosen: Release | null = null
-  for (const r of all) {
-    const why = channelRejects(channel, r.version) ?? (isYanked(r) ? 'yanked' : null)
+  let chosen: { key: string; version: string } | null = null
+  for (const [key, v] of byKey) {
+    const why = channelRejects(channel, v.version) ?? (v.live ? null : 'yanked')
     if (why) {
-      skipped.push({ version: r.version, reason: why })
+      skipped.push({ version: v.version, reason: why })
       continue
     }
-    if (!chosen || compare(r.version, chosen.version) > 0) chosen = r
+    if (!chosen || compare(v.version, chosen.version) > 0) chosen = { key, version: v.version }
   }
-  return { chosen, skipped, total: all.length }
+  const release = chosen && { version: chosen.version, files: files.filter((f) => f.version !== null && keyOf(f.version) === chosen.key) }
+  return { chosen: release, skipped, total: byKey.size }
 }
 
 /**

@@ -2,6 +2,4 @@
 // only exports `run`, so other runners (such as @github/local-action) can call it themselves.
 import { run } from '../main'
 
-// Stack traces with src/ file names, without NODE_OPTIONS on the runner (see io/source-map.ts).
-process.setSourceMapsEnabled(true)
 void run()

@@ -153,6 +153,4 @@ export async function runIssue(): Promise<void> {
   if (failure) core.setFailed(failure)
 }
 
-// Stack traces with src/ file names, without NODE_OPTIONS on the runner (see io/source-map.ts).
-process.setSourceMapsEnabled(true)
 void runIssue()

@@ -43,6 +43,4 @@ async function publish(overall: Outcome, summary: string, slack: Record<string, 
   if (process.env.GITHUB_STEP_SUMMARY) await fs.appendFile(process.env.GITHUB_STEP_SUMMARY, markdown).catch((e: Error) => core.warning(`Could not write the job summary: ${e.message}`))
 }
 
-// Stack traces with src/ file names, without NODE_OPTIONS on the runner (see io/source-map.ts).
-process.setSourceMapsEnabled(true)
 void runReport()

@@ -2,9 +2,10 @@
 import { HttpStatusError, TlsError, TooLargeError, cause, get, readChunks, readText } from './http'
 import { formatBytes } from '../core/bytes'
 import { normalizeName } from '../core/names'
-import { IndexFormatError, JsonPageStream, SIMPLE_ACCEPT, parseHtmlPage, type ProjectPage } from '../core/simple-api'
+import { IndexFormatError, JsonPageStream, SIMPLE_ACCEPT, WHOLE_BODY_BYTES, parseHtmlPage, type ProjectPage } from '../core/simple-api'
 import { UserError } from '../core/vocabulary'
 import { redactUrl } from './secrets'
+import { keepYoungGenerationSmall } from './young-generation'
 
 export const PYPI = 'https://pypi.org/simple/'
 export const TEST_PYPI = 'https://test.pypi.org/simple/'
@@ -20,6 +21,17 @@ export function sameIndex(a: string, b: string): boolean {
   return withSlash(a) === withSlash(b)
 }
 
+/**
+ * Frees a chunk's memory now rather than at the next garbage collection, when the chunk is the
+ * whole of its buffer (as the HTTP client hands them out) and has been parsed: the page's
+ * parser copies what it keeps. Without this, a 30 MB page's chunks pile up until V8 collects.
+ */
+function release(chunk: Uint8Array): void {
+  // ES2024's ArrayBuffer.prototype.transfer, which Node 24 has (the project's types stop at ES2023).
+  const buffer = chunk.buffer as ArrayBuffer & { readonly detached: boolean; transfer(length: number): ArrayBuffer }
+  if (chunk.byteOffset === 0 && chunk.byteLength === buffer.byteLength && !buffer.detached) buffer.transfer(0)
+}
+
 // One project's page; PyPI's largest (thousands of files) are a few MiB.
 const PAGE_MAX_BYTES = 64 * 2 ** 20
 
@@ -27,12 +39,26 @@ const PAGE_MAX_BYTES = 64 * 2 ** 20
 export async function fetchProject(indexUrl: string, project: string, input = 'index-url'): Promise<ProjectPage> {
   const url = projectUrl(indexUrl, project)
   try {
-    return await get(url, { accept: SIMPLE_ACCEPT, deadline: true }, async (res, meta, progress) => {
+    return await get(url, { accept: SIMPLE_ACCEPT, deadline: true }, async (res, meta, reportProgress) => {
       if (meta.contentLength !== undefined && meta.contentLength > PAGE_MAX_BYTES) throw new TooLargeError(meta.url, PAGE_MAX_BYTES, false)
+      // A page over WHOLE_BODY_BYTES (declared, or once that much has arrived) keeps tens of MB alive.
+      const large = meta.contentLength !== undefined && meta.contentLength > WHOLE_BODY_BYTES
+      const isLarge = () => keepYoungGenerationSmall(`${project}'s index page is over ${formatBytes(WHOLE_BODY_BYTES)}`)
+      if (large) isLarge()
+      let received = 0
+      const progress = (bytes: number) => {
+        reportProgress(bytes)
+        received += bytes
+        if (received > WHOLE_BODY_BYTES) isLarge()
+      }
       if (!meta.contentType.toLowerCase().includes('json')) return parseHtmlPage(await readText(res, meta.url, PAGE_MAX_BYTES, progress), meta.url, project)
-      // JSON is parsed as it arrives: the biggest projects' pages never sit in memory whole.
-      const page = new JsonPageStream(meta.url, project)
-      await readChunks(res, meta.url, PAGE_MAX_BYTES, progress, (chunk) => page.write(chunk))
+      // JSON is parsed as it arrives: the biggest projects' pages never sit in memory whole. A page
+      // that says it is large is split from its first byte, rather than kept whole up to the limit.
+      const page = large ? new JsonPageStream(meta.url, project, 0) : new JsonPageStream(meta.url, project)
+      await readChunks(res, meta.url, PAGE_MAX_BYTES, progress, (chunk) => {
+        page.write(chunk)
+        release(chunk)
+      })
       return page.end()
     })
   } catch (e) {

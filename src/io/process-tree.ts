@@ -57,6 +57,14 @@ function allPids(): number[] {
   }
 }
 
+/** Every process on the machine but the action itself, from /proc. */
+function liveStats(): ProcInfo[] {
+  return allPids()
+    .filter((pid) => pid !== process.pid)
+    .map(readStat)
+    .filter((s): s is ProcInfo => s !== null)
+}
+
 function commandOf(pid: number): string {
   try {
     return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+$/, '').replace(/\0/g, ' ').slice(0, 300)
@@ -165,14 +173,16 @@ export class PhaseProcesses {
   }
 
   /** Remembers every descendant of the shell now, so one orphaned later is still known. */
-  private sample(): void {
+  private sample(stats = liveStats()): void {
     if (this.root === undefined) return
-    const stats = allPids()
-      .map(readStat)
-      .filter((s): s is ProcInfo => s !== null)
     const children = new Map<number, ProcInfo[]>()
-    for (const s of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), s])
-    const queue = [...this.seen.keys()].filter((p) => stats.some((s) => s.pid === p && s.start === this.seen.get(p)))
+    for (const s of stats) {
+      const siblings = children.get(s.ppid)
+      if (siblings) siblings.push(s)
+      else children.set(s.ppid, [s])
+    }
+    const alive = new Map(stats.map((s) => [s.pid, s.start]))
+    const queue = [...this.seen].filter(([pid, start]) => alive.get(pid) === start).map(([pid]) => pid)
     while (queue.length) {
       for (const c of children.get(queue.pop()!) ?? []) {
         if (c.pid === process.pid || this.seen.get(c.pid) === c.start) continue
@@ -182,11 +192,12 @@ export class PhaseProcesses {
     }
   }
 
-  /** Every live (not zombie) process of the phase, found any of the ways. */
+  /** Every live (not zombie) process of the phase, found any of the ways: one pass over /proc. */
   members(): number[] {
     if (this.root === undefined) return []
     if (!isLinux) return []
-    this.sample()
+    const stats = liveStats()
+    this.sample(stats)
     const found = new Set<number>()
     if (this.cgroup) {
       try {
@@ -195,14 +206,15 @@ export class PhaseProcesses {
         // removed already
       }
     }
-    for (const pid of allPids()) {
-      if (pid === process.pid) continue
-      const s = readStat(pid)
-      if (!s) continue
-      if (s.pgid === this.root || this.seen.get(pid) === s.start || carriesMarker(pid, this.marker)) found.add(pid)
+    // Only a process started since the phase's shell can carry its marker: the environment of
+    // the rest of the machine is not read.
+    const since = Number(this.seen.get(this.root)) || 0
+    for (const s of stats) {
+      if (s.pgid === this.root || this.seen.get(s.pid) === s.start || (Number(s.start) >= since && carriesMarker(s.pid, this.marker))) found.add(s.pid)
     }
+    const byPid = new Map(stats.map((s) => [s.pid, s]))
     return [...found].filter((pid) => {
-      const s = readStat(pid)
+      const s = byPid.get(pid) ?? readStat(pid)
       return s !== null && s.state !== 'Z' && pid !== process.pid
     })
   }

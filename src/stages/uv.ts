@@ -69,9 +69,13 @@ async function uvVersionOf(bin: string): Promise<string> {
   return m[1]!
 }
 
+// Only the parts of tool-cache the action calls: its downloader (and the HTTP client and undici 6
+// it carries) is left out of the chunk, so a tool-cache hit loads a few kilobytes, not a megabyte.
+const toolCache = () => import(/* webpackExports: ["find", "cacheDir", "extractTar", "extractZip"] */ '@actions/tool-cache')
+
 export async function installUv(inputs: Pick<Inputs, 'uvVersion' | 'uvDownloadUrl' | 'uvIndexUrl' | 'maxDownloadBytes'>): Promise<UvInfo> {
   // Loaded here, not at start-up: a run that fails on its inputs never needs them.
-  const [io, tc] = await Promise.all([import('@actions/io'), import('@actions/tool-cache')])
+  const [io, tc] = await Promise.all([import('@actions/io'), toolCache()])
   if (inputs.uvVersion === 'system') {
     const found = await io.which('uv', false)
     if (!found) throw new UserError("'uv-version' is 'system' but there is no uv on PATH: install uv in an earlier step, or set 'uv-version' to 'latest' or an exact version.")
@@ -106,7 +110,7 @@ async function latestUv(indexUrl: string): Promise<string> {
 }
 
 async function downloadAndCache(base: string, version: string, target: { target: string; ext: string }, arch: string, maxBytes: number): Promise<void> {
-  const tc = await import('@actions/tool-cache')
+  const tc = await toolCache()
   const asset = `uv-${target.target}.${target.ext}`
   const url = `${base.replace(/\/+$/, '')}/${version}/${asset}`
   const work = await fs.mkdtemp(path.join(await ensureDir(runnerTemp()), 'uv-'))

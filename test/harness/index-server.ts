@@ -36,6 +36,8 @@ export interface Fault {
   hugeBody?: number
   /** Sends the true headers, then the body one byte every this many ms. */
   trickleMs?: number
+  /** Sends the true headers and this many bytes of the body, then nothing more (the connection stays open). */
+  stallAfter?: number
   /** Declares this PEP 700 `size` for every file in the JSON listing instead of the true one. */
   declaredSize?: number
 }
@@ -153,6 +155,7 @@ export class IndexServer {
     const immutable = /\.(whl|tar\.gz|zip)$/.test(path) ? { 'cache-control': 'max-age=365000000, immutable, public' } : {}
     res.writeHead(200, { 'content-type': found.contentType, 'content-length': String(found.body.length), ...immutable })
     if (fault?.trickleMs !== undefined) return this.trickle(res, found.body, fault.trickleMs)
+    if (fault?.stallAfter !== undefined) return void res.write(found.body.subarray(0, fault.stallAfter))
     if (fault?.truncateAt !== undefined) {
       res.write(found.body.subarray(0, fault.truncateAt))
       return void setTimeout(() => req.socket.destroy(), 20)
