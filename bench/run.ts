@@ -213,15 +213,18 @@ true`
     const resolveMs = median(resolveRuns.map((s) => s.ms))
     const resolvePeak = Math.max(...resolveRuns.map((s) => s.peakMb))
     const jqMs = median(jqRuns.map((s) => s.ms))
+    const ours = `whole action run (Resolve stage ${median(resolveRuns.map((s) => stageMs(s.log, 'Resolve the upstream version'))).toFixed(0)} ms)`
+    // Time and memory are separate goals, judged separately.
+    row({ scenario: `resolve ${label}`, ours, oursMs: resolveMs, baseline: 'curl -s <json> | jq sort', baselineMs: jqMs, peakMb: resolvePeak, goal: '<= 1.5x', met: resolveMs <= 1.5 * jqMs })
     row({
-      scenario: `resolve ${label}`,
-      ours: `whole action run (Resolve stage ${median(resolveRuns.map((s) => stageMs(s.log, 'Resolve the upstream version'))).toFixed(0)} ms)`,
+      scenario: `resolve ${label}: peak memory`,
+      ours,
       oursMs: resolveMs,
-      baseline: 'curl -s <json> | jq sort',
-      baselineMs: jqMs,
+      baseline: '—',
+      baselineMs: null,
       peakMb: resolvePeak,
-      goal: `<= 1.5x, < ${memoryGoalMb} MB`,
-      met: resolveMs <= 1.5 * jqMs && resolvePeak < memoryGoalMb,
+      goal: `< ${memoryGoalMb} MB`,
+      met: resolvePeak < memoryGoalMb,
     })
   }
 
