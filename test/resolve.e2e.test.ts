@@ -236,6 +236,29 @@ describe('real pypiserver on loopback', () => {
   })
 })
 
+describe('a JSON page over 8 MiB (parsed as it arrives)', () => {
+  const BIG = 'big-page'
+  // Tags no Linux runner installs: only the pure wheel is prefetched.
+  const PLATFORMS = ['macosx_11_0_arm64', 'macosx_10_9_x86_64', 'macosx_14_0_universal2', 'win_amd64', 'win32', 'win_arm64', 'ios_13_0_arm64_iphoneos', 'android_21_arm64_v8a']
+  before(() => {
+    // 40,000 files in 5,000 releases: about 10 MB of JSON. The newest release is yanked.
+    const files = []
+    for (let i = 0; i < 5000; i++) for (const p of PLATFORMS) files.push({ filename: `big_page-1.${i}.0-py3-none-${p}.whl`, content: Buffer.from(`${i} ${p}`), yanked: i === 4999 })
+    world.server.add(BIG, ...files, { ...wheel(BIG, '1.4998.0') }, { ...wheel(BIG, '1.4999.0'), yanked: 'broken' })
+  })
+
+  test('the newest non-yanked release is chosen and its wheel prefetched and verified', async () => {
+    world.server.mode = 'json'
+    const r = await world.run({ package: BIG, 'prefetch-wheels': 'true', 'replay-command': 'true' })
+    assert.equal(r.outputs.outcome, 'compatible', r.stdout.slice(-3000))
+    assert.equal(r.outputs.version, '1.4998.0')
+    assert.match(r.stdout, /big-page: 5,?000 versions on the index, 1 skipped for 'stable'/)
+    assert.deepEqual(fs.readdirSync(r.outputs['wheels-dir']!), ['big_page-1.4998.0-py3-none-any.whl'], 'only the wheel this runner can install')
+    // The large-page path ran (split from the first byte, heap growth restrained), not the whole-body parse.
+    assert.match(r.stdout, /::debug::Heap growth restrained from here on \(big-page's index page is over 8 MiB\)/)
+  })
+})
+
 describe('proxies from the environment', () => {
   const proxy = new ForwardProxy()
   const seen = proxy.seen

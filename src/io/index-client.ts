@@ -5,7 +5,7 @@ import { normalizeName } from '../core/names'
 import { IndexFormatError, JsonPageStream, SIMPLE_ACCEPT, WHOLE_BODY_BYTES, parseHtmlPage, type ProjectPage } from '../core/simple-api'
 import { UserError } from '../core/vocabulary'
 import { redactUrl } from './secrets'
-import { keepYoungGenerationSmall } from './young-generation'
+import { restrainHeapGrowth } from './heap-growth'
 
 export const PYPI = 'https://pypi.org/simple/'
 export const TEST_PYPI = 'https://test.pypi.org/simple/'
@@ -43,7 +43,7 @@ export async function fetchProject(indexUrl: string, project: string, input = 'i
       if (meta.contentLength !== undefined && meta.contentLength > PAGE_MAX_BYTES) throw new TooLargeError(meta.url, PAGE_MAX_BYTES, false)
       // A page over WHOLE_BODY_BYTES (declared, or once that much has arrived) keeps tens of MB alive.
       const large = meta.contentLength !== undefined && meta.contentLength > WHOLE_BODY_BYTES
-      const isLarge = () => keepYoungGenerationSmall(`${project}'s index page is over ${formatBytes(WHOLE_BODY_BYTES)}`)
+      const isLarge = () => restrainHeapGrowth(`${project}'s index page is over ${formatBytes(WHOLE_BODY_BYTES)}`)
       if (large) isLarge()
       let received = 0
       const progress = (bytes: number) => {
