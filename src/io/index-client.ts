@@ -41,15 +41,16 @@ export async function fetchProject(indexUrl: string, project: string, input = 'i
   try {
     return await get(url, { accept: SIMPLE_ACCEPT, deadline: true }, async (res, meta, reportProgress) => {
       if (meta.contentLength !== undefined && meta.contentLength > PAGE_MAX_BYTES) throw new TooLargeError(meta.url, PAGE_MAX_BYTES, false)
-      // A page over WHOLE_BODY_BYTES (declared, or once that much has arrived) keeps tens of MB alive.
+      // A page over WHOLE_BODY_BYTES (declared, or once that much has arrived) keeps tens of MB
+      // alive while it is parsed and selected from: V8 is asked to grow its heap as little as it can.
       const large = meta.contentLength !== undefined && meta.contentLength > WHOLE_BODY_BYTES
-      const isLarge = () => restrainHeapGrowth(`${project}'s index page is over ${formatBytes(WHOLE_BODY_BYTES)}`)
-      if (large) isLarge()
+      const restrain = () => restrainHeapGrowth(`${project}'s index page is over ${formatBytes(WHOLE_BODY_BYTES)}`)
+      if (large) restrain()
       let received = 0
       const progress = (bytes: number) => {
         reportProgress(bytes)
         received += bytes
-        if (received > WHOLE_BODY_BYTES) isLarge()
+        if (received > WHOLE_BODY_BYTES) restrain()
       }
       if (!meta.contentType.toLowerCase().includes('json')) return parseHtmlPage(await readText(res, meta.url, PAGE_MAX_BYTES, progress), meta.url, project)
       // JSON is parsed as it arrives: the biggest projects' pages never sit in memory whole. A page
