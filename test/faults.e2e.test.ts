@@ -13,7 +13,7 @@ import { IndexServer, type HostedFile, type IndexServerOptions } from './harness
 import { CacheServer } from './harness/cache-server'
 import { sha256, wheel } from './harness/dists'
 import { MAIN_OUTPUTS, tempDir, type RunOptions, type RunResult } from './harness/action'
-import { closedPort, running, shownText } from './harness/assertions'
+import { closedPort, running, shownText, unacceptingPort } from './harness/assertions'
 import { validateResult } from '../src/core/combine'
 
 const PKG = 'demo-upstream'
@@ -22,6 +22,8 @@ let world: World
 let other: IndexServer
 /** Servers a row starts for itself, closed with the rest. */
 const extra: IndexServer[] = []
+/** Ports that never accept a connection, closed with the rest. */
+const hung: { close(): Promise<void> }[] = []
 
 before(async () => {
   world = await new World().start()
@@ -33,6 +35,7 @@ after(async () => {
   await world.close()
   await other.close()
   for (const s of extra) await s.close()
+  for (const h of hung) await h.close()
 })
 
 interface Arranged {
@@ -590,6 +593,23 @@ const netRows: Row[] = [
     outcome: 'error',
     message: /could not reach .*\/simple\/demo-upstream\/: no complete answer within 0\.4 s/,
   },
+  ...[
+    ['without a proxy (Node\'s fetch)', {}],
+    ['with a proxy set, the index in NO_PROXY (undici)', { HTTP_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1' }],
+  ].map(
+    ([how, env]): Row => ({
+      // Node's fetch gives up connecting after 10 s whatever COMPAT_SENTINEL_HTTP_TIMEOUT_MS says:
+      // both clients do the same, and the message says what happened rather than the idle timeout.
+      name: `an index that never accepts the connection: the connect timeout named (${how})`,
+      arrange: async () => {
+        const port = await unacceptingPort()
+        hung.push(port)
+        return { inputs: { 'index-url': `http://127.0.0.1:${port.port}/simple/` }, opts: { env: { ...(env as Record<string, string>), COMPAT_SENTINEL_HTTP_TIMEOUT_MS: '20000', COMPAT_SENTINEL_HTTP_RETRIES: '0' } } }
+      },
+      outcome: 'error',
+      message: /could not reach http:\/\/127\.0\.0\.1:\d+\/simple\/demo-upstream\/: the server did not accept the connection within 10 s \(1 attempt\)/,
+    }),
+  ),
   {
     name: 'a file that stops sending mid-body: idle timeout, retried, then an error',
     arrange: () => {

@@ -50,6 +50,10 @@ const retries = () => {
   return raw && Number.isInteger(n) && n >= 0 ? n : 3
 }
 const backoffBaseMs = () => envNumber('COMPAT_SENTINEL_HTTP_BACKOFF_MS', 500)
+// Node's fetch gives up opening a connection after 10 s, and an action cannot change that: the
+// proxy agent is given the same, so both clients behave alike (COMPAT_SENTINEL_HTTP_TIMEOUT_MS
+// shorter than this still wins, through Watch).
+const CONNECT_TIMEOUT_MS = 10_000
 const MAX_RETRY_AFTER_MS = 60_000
 
 // Two clients, one behaviour. Without a proxy, Node's own fetch: the undici inside Node, which
@@ -69,7 +73,7 @@ function http(): Promise<Client> {
   client ??= PROXY_VARIABLES.some((name) => process.env[name])
     ? import('undici').then((undici) => {
         core.debug('HTTP client: undici with the proxy from the environment')
-        return { fetch: undici.fetch, agent: new undici.EnvHttpProxyAgent({ connectTimeout: timeoutMs() }) }
+        return { fetch: undici.fetch, agent: new undici.EnvHttpProxyAgent({ connectTimeout: CONNECT_TIMEOUT_MS }) }
       })
     : Promise.resolve({ fetch: globalThis.fetch as unknown as typeof import('undici').fetch })
   return client
@@ -132,6 +136,7 @@ function describe(code: string, message: string): string {
   if (code === 'ENOTFOUND') return 'host name not found'
   if (code === 'EAI_AGAIN') return 'host name not found (temporary DNS failure)'
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return `connection closed by the server (${message || code})`
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return `the server did not accept the connection within ${CONNECT_TIMEOUT_MS / 1000} s`
   if (/TIMEOUT|ETIMEDOUT/.test(code)) return `timed out after ${timeoutMs() / 1000} s without data`
   return message + (code ? ` (${code})` : '')
 }
