@@ -67,6 +67,14 @@ const rows: Row[] = [
     message: /could not reach http:\/\/127\.0\.0\.1:\d+\/simple\/demo-upstream\/: connection refused \(4 attempts\)\. Check 'index-url', the network/,
   },
   {
+    // fetch refuses the Fetch standard's "bad ports" (6000, 10080, …) before connecting; uv and pip do not.
+    name: 'an index on a port fetch refuses: said so, not an internal error',
+    arrange: () => ({ inputs: { 'index-url': 'http://127.0.0.1:6000/simple/' } }),
+    outcome: 'error',
+    message:
+      /could not reach http:\/\/127\.0\.0\.1:6000\/simple\/demo-upstream\/: its port \(or a redirect's\) is one that Node's fetch refuses to connect to \(a "bad port" of the Fetch standard, such as 6000 or 10080\); serve it on another port \(1 attempt\)/,
+  },
+  {
     name: 'unresolvable host name',
     arrange: () => ({ inputs: { 'index-url': 'http://pypi.invalid/simple/' } }),
     outcome: 'error',
@@ -140,6 +148,15 @@ const rows: Row[] = [
     outcome: 'error',
     message: /redirects in a loop \(more than 20 redirects\)/,
     check: () => world.server.clearFaults(),
+  },
+  {
+    name: 'redirect to a URL that is not http(s): said so, not an internal error',
+    arrange: () => {
+      world.server.inject(index('/simple/'), { redirectTo: `ftp://127.0.0.1/simple/${PKG}/` }, 1)
+      return {}
+    },
+    outcome: 'error',
+    message: /could not reach http:\/\/127\.0\.0\.1:\d+\/simple\/demo-upstream\/: it redirected to a URL that is not http\(s\) \(1 attempt\)/,
   },
   {
     name: 'redirect to another host: followed, credentials not forwarded',
@@ -594,7 +611,7 @@ const netRows: Row[] = [
     message: /could not reach .*\/simple\/demo-upstream\/: no complete answer within 0\.4 s/,
   },
   ...[
-    ['without a proxy (Node\'s fetch)', {}],
+    ["without a proxy (Node's fetch)", {}],
     ['with a proxy set, the index in NO_PROXY (undici)', { HTTP_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1' }],
   ].map(
     ([how, env]): Row => ({
@@ -604,7 +621,10 @@ const netRows: Row[] = [
       arrange: async () => {
         const port = await unacceptingPort()
         hung.push(port)
-        return { inputs: { 'index-url': `http://127.0.0.1:${port.port}/simple/` }, opts: { env: { ...(env as Record<string, string>), COMPAT_SENTINEL_HTTP_TIMEOUT_MS: '20000', COMPAT_SENTINEL_HTTP_RETRIES: '0' } } }
+        return {
+          inputs: { 'index-url': `http://127.0.0.1:${port.port}/simple/` },
+          opts: { env: { ...(env as Record<string, string>), COMPAT_SENTINEL_HTTP_TIMEOUT_MS: '20000', COMPAT_SENTINEL_HTTP_RETRIES: '0' } },
+        }
       },
       outcome: 'error',
       message: /could not reach http:\/\/127\.0\.0\.1:\d+\/simple\/demo-upstream\/: the server did not accept the connection within 10 s \(1 attempt\)/,

@@ -141,6 +141,9 @@ function describe(code: string, message: string): string {
   return message + (code ? ` (${code})` : '')
 }
 
+// The Fetch standard's "bad ports" are refused before any connection, with no error code; uv and pip reach them.
+const BAD_PORT = `its port (or a redirect's) is one that Node's fetch refuses to connect to (a "bad port" of the Fetch standard, such as 6000 or 10080); serve it on another port`
+
 /** A failure as a typed error, and whether another attempt may help. */
 function judge(e: unknown, url: string, attempt: number): { error: unknown; transient: boolean } {
   if (e instanceof HttpStatusError) return { error: e, transient: e.status === 429 || e.status >= 500 }
@@ -149,6 +152,8 @@ function judge(e: unknown, url: string, attempt: number): { error: unknown; tran
   const { code, message } = rootCause(e)
   if (/redirect count exceeded/i.test(message)) return { error: new NetworkError(url, 'redirects in a loop (more than 20 redirects)', attempt, 'REDIRECT_LOOP'), transient: false }
   if (isTlsCode(code)) return { error: new TlsError(url, code, message), transient: false }
+  if (!code && message === 'bad port') return { error: new NetworkError(url, BAD_PORT, attempt, 'BAD_PORT'), transient: false }
+  if (!code && /scheme must be a HTTP\(S\) scheme/i.test(message)) return { error: new NetworkError(url, 'it redirected to a URL that is not http(s)', attempt, 'REDIRECT_SCHEME'), transient: false }
   if (!code) return { error: e, transient: false } // not a network failure: a bug, reported as such
   return { error: new NetworkError(url, describe(code, message), attempt, code), transient: TRANSIENT_CODES.has(code) }
 }
