@@ -758,6 +758,28 @@ const netRows: Row[] = [
     outcome: 'error',
     message: /bin\/uv --version did not answer within 0\.5 s and was stopped/,
   },
+  ...[
+    ["without a proxy (Node's fetch)", {}],
+    ['with a proxy set, the index in NO_PROXY (undici)', { HTTP_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1' }],
+  ].map(
+    ([how, env]): Row => ({
+      // What the TLS error message advises: a private CA in NODE_EXTRA_CA_CERTS, read by both clients.
+      name: `an index behind a private CA trusted through NODE_EXTRA_CA_CERTS: page and wheel fetched (${how})`,
+      arrange: async () => {
+        const tls = selfSigned()
+        const ca = path.join(tempDir('cs-ca-'), 'ca.pem')
+        fs.writeFileSync(ca, tls.cert)
+        const s = await ownServer({ tls }, wheel(PKG, V3))
+        return { inputs: { 'index-url': s.indexUrl, 'prefetch-wheels': 'true' }, opts: { env: { ...(env as Record<string, string>), NODE_EXTRA_CA_CERTS: ca } } }
+      },
+      outcome: 'compatible',
+      message: /^replay passed$/,
+      check: (r) => {
+        assert.equal(r.outputs.version, V3)
+        assert.match(r.stdout, /Downloaded and verified demo_upstream-3\.0\.0-py3-none-any\.whl/)
+      },
+    }),
+  ),
   {
     name: 'an untrusted TLS certificate: one attempt, the cause named',
     arrange: async () => {
