@@ -13,7 +13,7 @@ import { IndexServer, type HostedFile, type IndexServerOptions } from './harness
 import { CacheServer } from './harness/cache-server'
 import { sha256, wheel } from './harness/dists'
 import { MAIN_OUTPUTS, tempDir, type RunOptions, type RunResult } from './harness/action'
-import { closedPort, running, shownText } from './harness/assertions'
+import { closedPort, running, shownText, unacceptingPort } from './harness/assertions'
 import { validateResult } from '../src/core/combine'
 
 const PKG = 'demo-upstream'
@@ -22,6 +22,8 @@ let world: World
 let other: IndexServer
 /** Servers a row starts for itself, closed with the rest. */
 const extra: IndexServer[] = []
+/** Ports that never accept a connection, closed with the rest. */
+const hung: { close(): Promise<void> }[] = []
 
 before(async () => {
   world = await new World().start()
@@ -33,6 +35,7 @@ after(async () => {
   await world.close()
   await other.close()
   for (const s of extra) await s.close()
+  for (const h of hung) await h.close()
 })
 
 interface Arranged {
@@ -62,6 +65,14 @@ const rows: Row[] = [
     arrange: async () => ({ inputs: { 'index-url': `http://127.0.0.1:${await closedPort()}/simple/` } }),
     outcome: 'error',
     message: /could not reach http:\/\/127\.0\.0\.1:\d+\/simple\/demo-upstream\/: connection refused \(4 attempts\)\. Check 'index-url', the network/,
+  },
+  {
+    // fetch refuses the Fetch standard's "bad ports" (6000, 10080, …) before connecting; uv and pip do not.
+    name: 'an index on a port fetch refuses: said so, not an internal error',
+    arrange: () => ({ inputs: { 'index-url': 'http://127.0.0.1:6000/simple/' } }),
+    outcome: 'error',
+    message:
+      /could not reach http:\/\/127\.0\.0\.1:6000\/simple\/demo-upstream\/: its port \(or a redirect's\) is one that Node's fetch refuses to connect to \(a "bad port" of the Fetch standard, such as 6000 or 10080\); serve it on another port \(1 attempt\)/,
   },
   {
     name: 'unresolvable host name',
@@ -137,6 +148,15 @@ const rows: Row[] = [
     outcome: 'error',
     message: /redirects in a loop \(more than 20 redirects\)/,
     check: () => world.server.clearFaults(),
+  },
+  {
+    name: 'redirect to a URL that is not http(s): said so, not an internal error',
+    arrange: () => {
+      world.server.inject(index('/simple/'), { redirectTo: `ftp://127.0.0.1/simple/${PKG}/` }, 1)
+      return {}
+    },
+    outcome: 'error',
+    message: /could not reach http:\/\/127\.0\.0\.1:\d+\/simple\/demo-upstream\/: it redirected to a URL that is not http\(s\) \(1 attempt\)/,
   },
   {
     name: 'redirect to another host: followed, credentials not forwarded',
@@ -590,6 +610,26 @@ const netRows: Row[] = [
     outcome: 'error',
     message: /could not reach .*\/simple\/demo-upstream\/: no complete answer within 0\.4 s/,
   },
+  ...[
+    ["without a proxy (Node's fetch)", {}],
+    ['with a proxy set, the index in NO_PROXY (undici)', { HTTP_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1' }],
+  ].map(
+    ([how, env]): Row => ({
+      // Node's fetch gives up connecting after 10 s whatever COMPAT_SENTINEL_HTTP_TIMEOUT_MS says:
+      // both clients do the same, and the message says what happened rather than the idle timeout.
+      name: `an index that never accepts the connection: the connect timeout named (${how})`,
+      arrange: async () => {
+        const port = await unacceptingPort()
+        hung.push(port)
+        return {
+          inputs: { 'index-url': `http://127.0.0.1:${port.port}/simple/` },
+          opts: { env: { ...(env as Record<string, string>), COMPAT_SENTINEL_HTTP_TIMEOUT_MS: '20000', COMPAT_SENTINEL_HTTP_RETRIES: '0' } },
+        }
+      },
+      outcome: 'error',
+      message: /could not reach http:\/\/127\.0\.0\.1:\d+\/simple\/demo-upstream\/: the server did not accept the connection within 10 s \(1 attempt\)/,
+    }),
+  ),
   {
     name: 'a file that stops sending mid-body: idle timeout, retried, then an error',
     arrange: () => {
@@ -718,6 +758,28 @@ const netRows: Row[] = [
     outcome: 'error',
     message: /bin\/uv --version did not answer within 0\.5 s and was stopped/,
   },
+  ...[
+    ["without a proxy (Node's fetch)", {}],
+    ['with a proxy set, the index in NO_PROXY (undici)', { HTTP_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1' }],
+  ].map(
+    ([how, env]): Row => ({
+      // What the TLS error message advises: a private CA in NODE_EXTRA_CA_CERTS, read by both clients.
+      name: `an index behind a private CA trusted through NODE_EXTRA_CA_CERTS: page and wheel fetched (${how})`,
+      arrange: async () => {
+        const tls = selfSigned()
+        const ca = path.join(tempDir('cs-ca-'), 'ca.pem')
+        fs.writeFileSync(ca, tls.cert)
+        const s = await ownServer({ tls }, wheel(PKG, V3))
+        return { inputs: { 'index-url': s.indexUrl, 'prefetch-wheels': 'true' }, opts: { env: { ...(env as Record<string, string>), NODE_EXTRA_CA_CERTS: ca } } }
+      },
+      outcome: 'compatible',
+      message: /^replay passed$/,
+      check: (r) => {
+        assert.equal(r.outputs.version, V3)
+        assert.match(r.stdout, /Downloaded and verified demo_upstream-3\.0\.0-py3-none-any\.whl/)
+      },
+    }),
+  ),
   {
     name: 'an untrusted TLS certificate: one attempt, the cause named',
     arrange: async () => {

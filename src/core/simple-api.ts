@@ -141,7 +141,7 @@ export class JsonPageStream {
   constructor(
     private readonly pageUrl: string,
     private readonly project: string,
-    /** Tests set 0 to exercise the splitting path on small pages. */
+    /** 0 splits from the first byte: a page that declares itself large (and tests, on small pages). */
     private readonly wholeBodyBytes = WHOLE_BODY_BYTES,
   ) {
     this.want = normalizeName(project)

@@ -33,8 +33,7 @@ function versionKeys(): (spelling: string) => string {
   return (spelling) => {
     if (spelling !== last) {
       last = spelling
-      const normal = clean(spelling)
-      key = normal === null ? `invalid:${spelling}` : normal === spelling ? spelling : normal
+      key = clean(spelling) ?? `invalid:${spelling}`
     }
     return key
   }

@@ -50,6 +50,10 @@ const retries = () => {
   return raw && Number.isInteger(n) && n >= 0 ? n : 3
 }
 const backoffBaseMs = () => envNumber('COMPAT_SENTINEL_HTTP_BACKOFF_MS', 500)
+// Node's fetch gives up opening a connection after 10 s, and an action cannot change that: the
+// proxy agent is given the same, so both clients behave alike (COMPAT_SENTINEL_HTTP_TIMEOUT_MS
+// shorter than this still wins, through Watch).
+const CONNECT_TIMEOUT_MS = 10_000
 const MAX_RETRY_AFTER_MS = 60_000
 
 // Two clients, one behaviour. Without a proxy, Node's own fetch: the undici inside Node, which
@@ -69,7 +73,7 @@ function http(): Promise<Client> {
   client ??= PROXY_VARIABLES.some((name) => process.env[name])
     ? import('undici').then((undici) => {
         core.debug('HTTP client: undici with the proxy from the environment')
-        return { fetch: undici.fetch, agent: new undici.EnvHttpProxyAgent({ connectTimeout: timeoutMs() }) }
+        return { fetch: undici.fetch, agent: new undici.EnvHttpProxyAgent({ connectTimeout: CONNECT_TIMEOUT_MS }) }
       })
     : Promise.resolve({ fetch: globalThis.fetch as unknown as typeof import('undici').fetch })
   return client
@@ -132,9 +136,13 @@ function describe(code: string, message: string): string {
   if (code === 'ENOTFOUND') return 'host name not found'
   if (code === 'EAI_AGAIN') return 'host name not found (temporary DNS failure)'
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return `connection closed by the server (${message || code})`
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return `the server did not accept the connection within ${CONNECT_TIMEOUT_MS / 1000} s`
   if (/TIMEOUT|ETIMEDOUT/.test(code)) return `timed out after ${timeoutMs() / 1000} s without data`
   return message + (code ? ` (${code})` : '')
 }
+
+// The Fetch standard's "bad ports" are refused before any connection, with no error code; uv and pip reach them.
+const BAD_PORT = `its port (or a redirect's) is one that Node's fetch refuses to connect to (a "bad port" of the Fetch standard, such as 6000 or 10080); serve it on another port`
 
 /** A failure as a typed error, and whether another attempt may help. */
 function judge(e: unknown, url: string, attempt: number): { error: unknown; transient: boolean } {
@@ -144,6 +152,8 @@ function judge(e: unknown, url: string, attempt: number): { error: unknown; tran
   const { code, message } = rootCause(e)
   if (/redirect count exceeded/i.test(message)) return { error: new NetworkError(url, 'redirects in a loop (more than 20 redirects)', attempt, 'REDIRECT_LOOP'), transient: false }
   if (isTlsCode(code)) return { error: new TlsError(url, code, message), transient: false }
+  if (!code && message === 'bad port') return { error: new NetworkError(url, BAD_PORT, attempt, 'BAD_PORT'), transient: false }
+  if (!code && /scheme must be a HTTP\(S\) scheme/i.test(message)) return { error: new NetworkError(url, 'it redirected to a URL that is not http(s)', attempt, 'REDIRECT_SCHEME'), transient: false }
   if (!code) return { error: e, transient: false } // not a network failure: a bug, reported as such
   return { error: new NetworkError(url, describe(code, message), attempt, code), transient: TRANSIENT_CODES.has(code) }
 }

@@ -55,7 +55,7 @@ export async function fetchProject(indexUrl: string, project: string, input = 'i
       if (!meta.contentType.toLowerCase().includes('json')) return parseHtmlPage(await readText(res, meta.url, PAGE_MAX_BYTES, progress), meta.url, project)
       // JSON is parsed as it arrives: the biggest projects' pages never sit in memory whole. A page
       // that says it is large is split from its first byte, rather than kept whole up to the limit.
-      const page = large ? new JsonPageStream(meta.url, project, 0) : new JsonPageStream(meta.url, project)
+      const page = new JsonPageStream(meta.url, project, large ? 0 : WHOLE_BODY_BYTES)
       await readChunks(res, meta.url, PAGE_MAX_BYTES, progress, (chunk) => {
         page.write(chunk)
         release(chunk)

@@ -1,8 +1,10 @@
 // Assertions shared by the end-to-end suites: what every failed run must leave behind.
 import assert from 'node:assert/strict'
 import * as fs from 'node:fs'
+import { spawn } from 'node:child_process'
 import * as net from 'node:net'
 import { MAIN_OUTPUTS, type RunResult } from './action'
+import { PYTHON } from './python'
 
 /** An `error` run: one clear message everywhere a user looks, every output set, no stack trace. */
 export function assertErrorRun(r: RunResult, message: RegExp): void {
@@ -67,6 +69,30 @@ export function peakMemorySampler(): { onStart: (pid: number) => void; stop: () 
     stop: () => {
       clearInterval(sampler)
       return peakKb
+    },
+  }
+}
+
+/**
+ * A loopback port where connecting hangs, as with an overloaded server: its listener never
+ * accepts and its accept queue is full, so the kernel drops new SYNs. Python, because Node
+ * accepts every connection itself.
+ */
+export async function unacceptingPort(): Promise<{ port: number; close(): Promise<void> }> {
+  const script = 'import socket, sys\ns = socket.socket()\ns.bind(("127.0.0.1", 0))\ns.listen(0)\nprint(s.getsockname()[1], flush=True)\nsys.stdin.read()'
+  const py = spawn(PYTHON, ['-c', script], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const port = await new Promise<number>((resolve, reject) => {
+    py.stdout.once('data', (d) => resolve(Number(String(d).trim())))
+    py.once('error', reject)
+  })
+  // A backlog of 0 queues one connection: ours fill it (the later ones hang, as the action's will).
+  const fillers = [1, 2, 3].map(() => net.connect(port, '127.0.0.1').on('error', () => {}))
+  await new Promise((r) => setTimeout(r, 200))
+  return {
+    port,
+    close: async () => {
+      for (const f of fillers) f.destroy()
+      py.kill()
     },
   }
 }
