@@ -33,7 +33,9 @@ function versionKeys(): (spelling: string) => string {
   return (spelling) => {
     if (spelling !== last) {
       last = spelling
-      key = clean(spelling) ?? `invalid:${spelling}`
+      const normal = clean(spelling)
+      // The same text, but the spelling's own string: a map keyed by it holds no second copy.
+      key = normal === null ? `invalid:${spelling}` : normal === spelling ? spelling : normal
     }
     return key
   }
@@ -77,23 +79,26 @@ function channelRejects(channel: Channel, version: string): string | null {
  */
 export function selectForChannel(files: IndexFile[], channel: Exclude<Channel, 'pinned'>): Selection {
   const keyOf = versionKeys()
-  const byKey = new Map<string, { version: string; live: boolean }>()
-  for (const f of files) {
-    if (f.version === null) continue
+  // Per version, one number and no object: the index of its first file (whose spelling names the
+  // release) times two, plus one when any of its files is not yanked.
+  const byKey = new Map<string, number>()
+  files.forEach((f, i) => {
+    if (f.version === null) return
     const key = keyOf(f.version)
-    const v = byKey.get(key)
-    if (!v) byKey.set(key, { version: f.version, live: f.yanked === false })
-    else if (f.yanked === false) v.live = true
-  }
+    const seen = byKey.get(key)
+    if (seen === undefined) byKey.set(key, i * 2 + (f.yanked === false ? 1 : 0))
+    else if (f.yanked === false && seen % 2 === 0) byKey.set(key, seen + 1)
+  })
   const skipped: Skipped[] = []
   let chosen: { key: string; version: string } | null = null
   for (const [key, v] of byKey) {
-    const why = channelRejects(channel, v.version) ?? (v.live ? null : 'yanked')
+    const version = files[Math.floor(v / 2)]!.version!
+    const why = channelRejects(channel, version) ?? (v % 2 === 1 ? null : 'yanked')
     if (why) {
-      skipped.push({ version: v.version, reason: why })
+      skipped.push({ version, reason: why })
       continue
     }
-    if (!chosen || compare(v.version, chosen.version) > 0) chosen = { key, version: v.version }
+    if (!chosen || compare(version, chosen.version) > 0) chosen = { key, version }
   }
   const release = chosen && { version: chosen.version, files: files.filter((f) => f.version !== null && keyOf(f.version) === chosen.key) }
   return { chosen: release, skipped, total: byKey.size }
