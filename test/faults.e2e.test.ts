@@ -72,7 +72,7 @@ const rows: Row[] = [
     arrange: () => ({ inputs: { 'index-url': 'http://127.0.0.1:6000/simple/' } }),
     outcome: 'error',
     message:
-      /could not reach http:\/\/127\.0\.0\.1:6000\/simple\/demo-upstream\/: its port \(or a redirect's\) is one that Node's fetch refuses to connect to \(a "bad port" of the Fetch standard, such as 6000 or 10080\); serve it on another port \(1 attempt\)/,
+      /could not reach http:\/\/127\.0\.0\.1:6000\/simple\/demo-upstream\/: its port \(or a redirect's\) is one that fetch refuses to connect to \(a "bad port" of the Fetch standard, such as 6000 or 10080\); serve it on another port \(1 attempt\)/,
   },
   {
     name: 'unresolvable host name',
@@ -610,26 +610,21 @@ const netRows: Row[] = [
     outcome: 'error',
     message: /could not reach .*\/simple\/demo-upstream\/: no complete answer within 0\.4 s/,
   },
-  ...[
-    ["without a proxy (Node's fetch)", {}],
-    ['with a proxy set, the index in NO_PROXY (undici)', { HTTP_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1' }],
-  ].map(
-    ([how, env]): Row => ({
-      // Node's fetch gives up connecting after 10 s whatever COMPAT_SENTINEL_HTTP_TIMEOUT_MS says:
-      // both clients do the same, and the message says what happened rather than the idle timeout.
-      name: `an index that never accepts the connection: the connect timeout named (${how})`,
-      arrange: async () => {
-        const port = await unacceptingPort()
-        hung.push(port)
-        return {
-          inputs: { 'index-url': `http://127.0.0.1:${port.port}/simple/` },
-          opts: { env: { ...(env as Record<string, string>), COMPAT_SENTINEL_HTTP_TIMEOUT_MS: '20000', COMPAT_SENTINEL_HTTP_RETRIES: '0' } },
-        }
-      },
-      outcome: 'error',
-      message: /could not reach http:\/\/127\.0\.0\.1:\d+\/simple\/demo-upstream\/: the server did not accept the connection within 10 s \(1 attempt\)/,
-    }),
-  ),
+  {
+    // Connecting gives up after 10 s whatever COMPAT_SENTINEL_HTTP_TIMEOUT_MS says, and the
+    // message says what happened rather than the idle timeout.
+    name: 'an index that never accepts the connection: the connect timeout named',
+    arrange: async () => {
+      const port = await unacceptingPort()
+      hung.push(port)
+      return {
+        inputs: { 'index-url': `http://127.0.0.1:${port.port}/simple/` },
+        opts: { env: { COMPAT_SENTINEL_HTTP_TIMEOUT_MS: '20000', COMPAT_SENTINEL_HTTP_RETRIES: '0' } },
+      }
+    },
+    outcome: 'error',
+    message: /could not reach http:\/\/127\.0\.0\.1:\d+\/simple\/demo-upstream\/: the server did not accept the connection within 10 s \(1 attempt\)/,
+  },
   {
     name: 'a file that stops sending mid-body: idle timeout, retried, then an error',
     arrange: () => {
@@ -759,11 +754,11 @@ const netRows: Row[] = [
     message: /bin\/uv --version did not answer within 0\.5 s and was stopped/,
   },
   ...[
-    ["without a proxy (Node's fetch)", {}],
-    ['with a proxy set, the index in NO_PROXY (undici)', { HTTP_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1' }],
+    ['without a proxy', {}],
+    ['with a proxy set, the index in NO_PROXY', { HTTP_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1' }],
   ].map(
     ([how, env]): Row => ({
-      // What the TLS error message advises: a private CA in NODE_EXTRA_CA_CERTS, read by both clients.
+      // What the TLS error message advises: a private CA in NODE_EXTRA_CA_CERTS, with and without a proxy agent's direct path.
       name: `an index behind a private CA trusted through NODE_EXTRA_CA_CERTS: page and wheel fetched (${how})`,
       arrange: async () => {
         const tls = selfSigned()

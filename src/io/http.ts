@@ -50,32 +50,21 @@ const retries = () => {
   return raw && Number.isInteger(n) && n >= 0 ? n : 3
 }
 const backoffBaseMs = () => envNumber('COMPAT_SENTINEL_HTTP_BACKOFF_MS', 500)
-// Node's fetch gives up opening a connection after 10 s, and an action cannot change that: the
-// proxy agent is given the same, so both clients behave alike (COMPAT_SENTINEL_HTTP_TIMEOUT_MS
-// shorter than this still wins, through Watch).
+// Opening a connection gives up after this long (COMPAT_SENTINEL_HTTP_TIMEOUT_MS, when shorter,
+// still wins through Watch): a server that never accepts is named as such.
 const CONNECT_TIMEOUT_MS = 10_000
 const MAX_RETRY_AFTER_MS = 60_000
 
-// Two clients, one behaviour. Without a proxy, Node's own fetch: the undici inside Node, which
-// costs a run about 25 ms less to load than the megabyte of ours. With HTTPS_PROXY / HTTP_PROXY set
-// (either case), undici's EnvHttpProxyAgent, which also honours NO_PROXY: Node 24's fetch ignores
-// proxies unless the runner started Node with NODE_USE_ENV_PROXY, which an action cannot ask for.
-// Either way the timeouts are Watch's, so both behave the same. Loaded at the first request, not at
-// start-up: a run that fails on its inputs (or needs no network) starts in a blink.
-interface Client {
-  fetch: typeof import('undici').fetch
-  /** undici's proxy agent; none for Node's own fetch. */
-  agent?: EnvHttpProxyAgent
-}
-const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']
-let client: Promise<Client> | undefined
-function http(): Promise<Client> {
-  client ??= PROXY_VARIABLES.some((name) => process.env[name])
-    ? import('undici').then((undici) => {
-        core.debug('HTTP client: undici with the proxy from the environment')
-        return { fetch: undici.fetch, agent: new undici.EnvHttpProxyAgent({ connectTimeout: CONNECT_TIMEOUT_MS }) }
-      })
-    : Promise.resolve({ fetch: globalThis.fetch as unknown as typeof import('undici').fetch })
+// undici 8, not Node's own fetch: the undici inside Node 24 (7.x) intermittently fails an
+// internal assertion (`!this.paused`) when a close-delimited HTTP/1.0 body ends while the reader
+// is paused, as with `python -m http.server` mirrors (test/uv.e2e.test.ts), and it ignores
+// HTTPS_PROXY unless Node was started with NODE_USE_ENV_PROXY, which an action cannot ask for.
+// EnvHttpProxyAgent honours HTTPS_PROXY / HTTP_PROXY / NO_PROXY (either case). The idle timeout,
+// the deadline and the minimum rate are Watch's. Loaded at the first request, not at start-up:
+// a run that fails on its inputs (or needs no network) starts in a blink.
+let client: Promise<{ undici: typeof import('undici'); agent: EnvHttpProxyAgent }> | undefined
+function http(): Promise<{ undici: typeof import('undici'); agent: EnvHttpProxyAgent }> {
+  client ??= import('undici').then((undici) => ({ undici, agent: new undici.EnvHttpProxyAgent({ connectTimeout: CONNECT_TIMEOUT_MS }) }))
   return client
 }
 
@@ -89,14 +78,14 @@ function retryAfter(res: Response): number | undefined {
 
 /** A `fetch` for other clients (Octokit) with the action's proxy handling (HTTPS_PROXY, NO_PROXY). */
 export const proxyAwareFetch: typeof globalThis.fetch = async (input, init) => {
-  const { fetch, agent } = await http()
-  return (await fetch(input as Parameters<typeof fetch>[0], { ...(init as Parameters<typeof fetch>[1]), dispatcher: agent })) as unknown as Response
+  const { undici, agent } = await http()
+  return (await undici.fetch(input as Parameters<typeof undici.fetch>[0], { ...(init as Parameters<typeof undici.fetch>[1]), dispatcher: agent })) as unknown as Response
 }
 
 /** Makes the global `fetch` (which libraries such as @sigstore/tuf use) go through the action's proxy handling. */
 export async function shareProxySettingsWithGlobalFetch(): Promise<void> {
-  const { agent } = await http()
-  if (agent) (await import('undici')).setGlobalDispatcher(agent)
+  const { undici, agent } = await http()
+  undici.setGlobalDispatcher(agent)
 }
 
 // Failures worth another attempt: the network or the server may be fine a moment later.
@@ -142,7 +131,7 @@ function describe(code: string, message: string): string {
 }
 
 // The Fetch standard's "bad ports" are refused before any connection, with no error code; uv and pip reach them.
-const BAD_PORT = `its port (or a redirect's) is one that Node's fetch refuses to connect to (a "bad port" of the Fetch standard, such as 6000 or 10080); serve it on another port`
+const BAD_PORT = `its port (or a redirect's) is one that fetch refuses to connect to (a "bad port" of the Fetch standard, such as 6000 or 10080); serve it on another port`
 
 /** A failure as a typed error, and whether another attempt may help. */
 function judge(e: unknown, url: string, attempt: number): { error: unknown; transient: boolean } {
@@ -263,8 +252,8 @@ export async function get<T>(rawUrl: string, opts: RequestOptions, consume: Cons
   for (let attempt = 1; ; attempt++) {
     const watch = new Watch(url, opts)
     try {
-      const { fetch, agent } = await http()
-      const res = await fetch(url, { headers, dispatcher: agent, redirect: 'follow', signal: watch.signal })
+      const { undici, agent } = await http()
+      const res = await undici.fetch(url, { headers, dispatcher: agent, redirect: 'follow', signal: watch.signal })
       if (!res.ok) {
         await res.body?.cancel().catch(() => {})
         throw new HttpStatusError(res.url || url, res.status, retryAfter(res))
