@@ -185,7 +185,7 @@ export class PhaseProcesses {
     const queue = [...this.seen].filter(([pid, start]) => alive.get(pid) === start).map(([pid]) => pid)
     while (queue.length) {
       for (const c of children.get(queue.pop()!) ?? []) {
-        if (c.pid === process.pid || this.seen.get(c.pid) === c.start) continue
+        if (this.seen.get(c.pid) === c.start) continue
         this.seen.set(c.pid, c.start)
         queue.push(c.pid)
       }
