@@ -28,7 +28,7 @@ function shortName(source: string): string {
   const name = source.startsWith('file:') ? fileURLToPath(source) : source
   return name
     .replace(/\\/g, '/')
-    .replace(/^(\.\.\/)+/, '')
+    .replace(/^(\.\.?\/)+/, '') // chunks' maps say `.././src/…`
     .replace(/^.*?(?=node_modules\/)/, '')
 }
 
