@@ -279,6 +279,16 @@ describe('proxies from the environment', () => {
     )
   })
 
+  test('HTTP_PROXY carries the file downloads too (they take another client path: files are kept as stored)', async () => {
+    seen.length = 0
+    const r = await world.run({ package: PKG, 'prefetch-wheels': 'true', 'wheels-dir': path.join(tempDir(), 'wheels'), 'replay-command': 'true' }, { env: { HTTP_PROXY: proxyUrl, NO_PROXY: '' } })
+    assert.equal(r.outputs.outcome, 'compatible', r.stdout)
+    assert.ok(
+      seen.some((s) => /\/files\/.*\.whl/.test(s)),
+      `the proxy saw the wheel download: ${JSON.stringify(seen)}`,
+    )
+  })
+
   test('through the proxy, a page that stops mid-body is timed out and retried as without one', async () => {
     seen.length = 0
     world.server.inject(/^\/simple\//, { stallAfter: 10 }, 1)

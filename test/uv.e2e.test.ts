@@ -8,7 +8,7 @@ import * as path from 'node:path'
 import { World } from './harness/world'
 import { sha256, wheel } from './harness/dists'
 import { tempDir } from './harness/action'
-import { IndexServer } from './harness/index-server'
+import { IndexServer, type Fault } from './harness/index-server'
 import { assertErrorRun } from './harness/assertions'
 import { uvTarget, wheelFits, type Platform } from '../src/core/platform'
 
@@ -49,6 +49,22 @@ describe('tool cache', () => {
     assert.equal(downloads('/cache-test'), 1, 'no second download')
     assert.equal(world.server.count(/^\/cache-test\/.*\.sha256$/), 1, 'no second checksum fetch either')
   })
+})
+
+test('a .tar.gz its server declares `Content-Encoding: gzip` (Apache AddEncoding) is kept as stored and verifies', async () => {
+  const mirror = world.serveUv(world.server, world.uv.archive, { prefix: '/apache' })
+  // The body is the archive as stored; the header only says it is gzip, which it is.
+  world.server.inject(/^\/apache\/.*\.tar\.gz$/, { headers: { 'content-encoding': 'gzip' } })
+  const r = await world.run({ package: PKG, 'uv-download-url': mirror, 'replay-command': 'uv --version' }, { toolCache: tempDir('cs-tc-') })
+  assert.equal(r.outputs.outcome, 'compatible', r.stdout)
+  assert.match(r.stdout, /Downloaded and verified .*sha256 [0-9a-f]{64}/)
+  const asked = world.server.requests.filter((q) => /^\/apache\/.*\.tar\.gz$/.test(q.path))
+  assert.deepEqual(
+    asked.map((q) => q.acceptEncoding),
+    ['identity'],
+    'one download, asking for the file as stored',
+  )
+  world.server.clearFaults()
 })
 
 test('release assets that redirect to another host (as GitHub releases do) are followed', async () => {
@@ -140,6 +156,42 @@ describe('verification fails closed', () => {
         return world.serveUv(world.server, world.uv.archive, { prefix })
       },
       /http:\/\/127\.0\.0\.1:\d+\/truncated\/.*\.tar\.gz.*(closed|terminated).*\(4 attempts\)/,
+    ],
+    [
+      'the archive redirects to itself',
+      '/loop',
+      (prefix) => {
+        const url = world.serveUv(world.server, world.uv.archive, { prefix })
+        world.server.inject(new RegExp(`^${prefix}/.*\\.tar\\.gz$`), { redirectTo: `${prefix}/${world.uv.version}/${world.uv.asset}` })
+        return url
+      },
+      /Downloading uv .* failed: .*\/loop\/.*\.tar\.gz.*redirects in a loop/,
+    ],
+    [
+      'the archive redirects a long way round',
+      '/round',
+      (prefix) => {
+        const url = world.serveUv(world.server, world.uv.archive, { prefix })
+        // Each hop a new URL: only the count can stop it.
+        let hop = 0
+        world.server.inject(new RegExp(`^${prefix}/.*\\.tar\\.gz$`), {
+          get redirectTo() {
+            return `${prefix}/hop${++hop}/${world.uv.asset}`
+          },
+        } as Fault)
+        return url
+      },
+      /Downloading uv .* failed: .*\/round\/.*\.tar\.gz.*redirects in a loop \(more than 20 redirects\)/,
+    ],
+    [
+      'the archive redirects to a URL that is not http(s)',
+      '/ftp',
+      (prefix) => {
+        const url = world.serveUv(world.server, world.uv.archive, { prefix })
+        world.server.inject(new RegExp(`^${prefix}/.*\\.tar\\.gz$`), { redirectTo: `ftp://127.0.0.1${prefix}/uv.tar.gz` })
+        return url
+      },
+      /Downloading uv .* failed: .*\/ftp\/.*\.tar\.gz.*it redirected to a URL that is not http\(s\)/,
     ],
   ]
   for (const [name, prefix, serve, message] of broken) {

@@ -162,10 +162,20 @@ describe('which files are fetched', () => {
     assert.equal(server.count(/^\/files\/native-/), fitting.length, 'no other file downloaded')
   })
 
-  test('an sdist-only release fetches the sdist', async () => {
+  test('an sdist-only release fetches the sdist, as stored where its server declares it gzip-encoded', async () => {
+    // Apache's AddEncoding: the .tar.gz is sent as it is, with `Content-Encoding: gzip`. Decoding
+    // it would leave a .tar whose sha256 is not the index's.
+    server.inject(/^\/files\/sdist_only-.*\.tar\.gz$/, { headers: { 'content-encoding': 'gzip' } })
     const r = await world.run({ package: 'sdist-only', channel: 'dev', 'index-url': server.indexUrl, 'replay-command': 'true' })
+    server.clearFaults()
     assert.equal(r.outputs.outcome, 'compatible', r.stdout)
     assert.deepEqual(fs.readdirSync(r.outputs['wheels-dir']!), ['sdist_only-1.0.0.dev1.tar.gz'])
+    const file = fs.readFileSync(path.join(r.outputs['wheels-dir']!, 'sdist_only-1.0.0.dev1.tar.gz'))
+    assert.deepEqual([file[0], file[1]], [0x1f, 0x8b], 'still gzip on disk')
+    assert.deepEqual(
+      server.requests.filter((q) => q.path.startsWith('/files/sdist_only-')).map((q) => q.acceptEncoding),
+      ['identity'],
+    )
   })
 
   test('no wheel for this runner and no sdist is an error', async () => {

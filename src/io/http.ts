@@ -8,7 +8,7 @@ import { rename, rm, statfs } from 'node:fs/promises'
 import * as path from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import type { EnvHttpProxyAgent, Response } from 'undici'
+import type { Dispatcher, EnvHttpProxyAgent, Response } from 'undici'
 import { formatBytes } from '../core/bytes'
 import { ChecksumError, DeadlineError, HttpStatusError, NetworkError, RequestError, TlsError, TooLargeError, WriteError } from './http-errors'
 import { redactUrl } from './secrets'
@@ -27,6 +27,8 @@ export interface RequestOptions {
   deadline?: boolean
   /** Minimum transfer rate, for files: large downloads may take long, but must keep moving. */
   minRate?: boolean
+  /** The bytes as the server stores them, never decoded (files: their checksum is of those bytes). */
+  asStored?: boolean
 }
 
 export interface Fetched {
@@ -53,6 +55,7 @@ const backoffBaseMs = () => envNumber('COMPAT_SENTINEL_HTTP_BACKOFF_MS', 500)
 // Opening a connection gives up after this long (COMPAT_SENTINEL_HTTP_TIMEOUT_MS, when shorter,
 // still wins through Watch): a server that never accepts is named as such.
 const CONNECT_TIMEOUT_MS = 10_000
+const MAX_REDIRECTS = 20 // as fetch
 const MAX_RETRY_AFTER_MS = 60_000
 
 // undici 8, not Node's own fetch: the undici inside Node 24 (7.x) intermittently fails an
@@ -62,10 +65,37 @@ const MAX_RETRY_AFTER_MS = 60_000
 // EnvHttpProxyAgent honours HTTPS_PROXY / HTTP_PROXY / NO_PROXY (either case). The idle timeout,
 // the deadline and the minimum rate are Watch's. Loaded at the first request, not at start-up:
 // a run that fails on its inputs (or needs no network) starts in a blink.
-let client: Promise<{ undici: typeof import('undici'); agent: EnvHttpProxyAgent }> | undefined
-function http(): Promise<{ undici: typeof import('undici'); agent: EnvHttpProxyAgent }> {
-  client ??= import('undici').then((undici) => ({ undici, agent: new undici.EnvHttpProxyAgent({ connectTimeout: CONNECT_TIMEOUT_MS }) }))
+//
+// Files go through undici's request() instead, which never decodes a body: a server that sends a
+// .tar.gz with `Content-Encoding: gzip` (Apache's AddEncoding) describes the file itself, and
+// fetch would gunzip it, so its checksum could never match. Its redirect interceptor follows
+// redirects as fetch does (authorization dropped on another origin).
+interface Client {
+  undici: typeof import('undici')
+  agent: EnvHttpProxyAgent
+  files: Dispatcher
+}
+let client: Promise<Client> | undefined
+function http(): Promise<Client> {
+  client ??= import('undici').then((undici) => {
+    const agent = new undici.EnvHttpProxyAgent({ connectTimeout: CONNECT_TIMEOUT_MS })
+    return { undici, agent, files: agent.compose(undici.interceptors.redirect({ maxRedirections: MAX_REDIRECTS, throwOnMaxRedirect: true })) }
+  })
   return client
+}
+
+// Statuses whose response has no body (a Response refuses one).
+const NULL_BODY_STATUS = new Set([204, 205, 304])
+
+/** GET as stored: `Accept-Encoding: identity`, and whatever Content-Encoding says, no decoding. */
+async function getAsStored({ undici, files }: Client, url: string, headers: Record<string, string>, signal: AbortSignal): Promise<Response> {
+  const res = await undici.request(url, { dispatcher: files, headers: { ...headers, 'accept-encoding': 'identity' }, signal })
+  const list = Object.entries(res.headers).flatMap(([name, value]) => (value === undefined ? [] : [value].flat().map((v): [string, string] => [name, v])))
+  const empty = NULL_BODY_STATUS.has(res.statusCode)
+  if (empty) res.body.destroy()
+  // The requested URL stands for the file in messages (request() does not say where redirects ended).
+  // undici's Response takes an async iterable (the Node stream itself): cancelling it ends the request.
+  return new undici.Response(empty ? null : (res.body as unknown as AsyncIterable<Uint8Array>), { status: res.statusCode, headers: list }) as unknown as Response
 }
 
 function retryAfter(res: Response): number | undefined {
@@ -139,10 +169,13 @@ function judge(e: unknown, url: string, attempt: number): { error: unknown; tran
   if (e instanceof DeadlineError) return { error: e, transient: true }
   if (e instanceof RequestError || e instanceof WriteError) return { error: e, transient: false }
   const { code, message } = rootCause(e)
-  if (/redirect count exceeded/i.test(message)) return { error: new NetworkError(url, 'redirects in a loop (more than 20 redirects)', attempt, 'REDIRECT_LOOP'), transient: false }
+  if (/redirect count exceeded/i.test(message) || code === 'UND_ERR_REDIRECT_MAX')
+    return { error: new NetworkError(url, `redirects in a loop (more than ${MAX_REDIRECTS} redirects)`, attempt, 'REDIRECT_LOOP'), transient: false }
+  if (/^Redirect loop detected/.test(message)) return { error: new NetworkError(url, 'redirects in a loop (back to a URL it had already been sent to)', attempt, 'REDIRECT_LOOP'), transient: false }
   if (isTlsCode(code)) return { error: new TlsError(url, code, message), transient: false }
   if (!code && message === 'bad port') return { error: new NetworkError(url, BAD_PORT, attempt, 'BAD_PORT'), transient: false }
-  if (!code && /scheme must be a HTTP\(S\) scheme/i.test(message)) return { error: new NetworkError(url, 'it redirected to a URL that is not http(s)', attempt, 'REDIRECT_SCHEME'), transient: false }
+  if (/scheme must be a HTTP\(S\) scheme|^Invalid URL protocol/i.test(message))
+    return { error: new NetworkError(url, 'it redirected to a URL that is not http(s)', attempt, 'REDIRECT_SCHEME'), transient: false }
   if (!code) return { error: e, transient: false } // not a network failure: a bug, reported as such
   return { error: new NetworkError(url, describe(code, message), attempt, code), transient: TRANSIENT_CODES.has(code) }
 }
@@ -252,8 +285,10 @@ export async function get<T>(rawUrl: string, opts: RequestOptions, consume: Cons
   for (let attempt = 1; ; attempt++) {
     const watch = new Watch(url, opts)
     try {
-      const { undici, agent } = await http()
-      const res = await undici.fetch(url, { headers, dispatcher: agent, redirect: 'follow', signal: watch.signal })
+      const client = await http()
+      const res = opts.asStored
+        ? await getAsStored(client, url, headers, watch.signal)
+        : await client.undici.fetch(url, { headers, dispatcher: client.agent, redirect: 'follow', signal: watch.signal })
       if (!res.ok) {
         await res.body?.cancel().catch(() => {})
         throw new HttpStatusError(res.url || url, res.status, retryAfter(res))
@@ -355,7 +390,7 @@ export async function downloadFile(url: string, dest: string, want: DownloadOpti
   const tmp = path.join(path.dirname(dest), `.part-${randomBytes(6).toString('hex')}`)
   removeOnExit(tmp)
   try {
-    const result = await get(url, { credentialsFrom: want.credentialsFrom, minRate: true }, async (res, meta, progress) => {
+    const result = await get(url, { credentialsFrom: want.credentialsFrom, minRate: true, asStored: true }, async (res, meta, progress) => {
       if (meta.contentLength !== undefined && meta.contentLength > limit) throw new TooLargeError(meta.url, limit, declared)
       const hash = createHash('sha256')
       let bytes = 0

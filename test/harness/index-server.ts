@@ -16,6 +16,7 @@ export interface HostedFile extends Dist {
 
 export interface Fault {
   status?: number
+  /** Extra headers; on a file's normal answer too (e.g. `content-encoding: gzip` for a .tar.gz, as Apache's AddEncoding sends). */
   headers?: Record<string, string>
   /** Replaces the body (with status 200 unless `status` is set). */
   body?: string | Buffer
@@ -67,7 +68,7 @@ export class IndexServer {
   mode: Mode = 'auto'
   readonly projects = new Map<string, HostedFile[]>()
   readonly statics = new Map<string, { body: Buffer; contentType: string }>()
-  readonly requests: { path: string; accept: string; authorization?: string }[] = []
+  readonly requests: { path: string; accept: string; acceptEncoding: string; authorization?: string }[] = []
   /** TCP connections accepted (TLS handshakes that fail never show up in `requests`). */
   connections = 0
   private rules: FaultRule[] = []
@@ -133,7 +134,7 @@ export class IndexServer {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
-    this.requests.push({ path, accept: String(req.headers.accept ?? ''), authorization: req.headers.authorization })
+    this.requests.push({ path, accept: String(req.headers.accept ?? ''), acceptEncoding: String(req.headers['accept-encoding'] ?? ''), authorization: req.headers.authorization })
     const want = this.options.basicAuth
     if (want && req.headers.authorization !== `Basic ${Buffer.from(want).toString('base64')}`) {
       return void res.writeHead(401, { 'www-authenticate': 'Basic realm="index"', 'content-type': 'text/plain' }).end('unauthorized')
@@ -153,7 +154,7 @@ export class IndexServer {
     if ('redirect' in found) return void res.writeHead(301, { location: found.redirect }).end()
     // Files are immutable, and say so as PyPI's file host does: clients (uv) may keep them.
     const immutable = /\.(whl|tar\.gz|zip)$/.test(path) ? { 'cache-control': 'max-age=365000000, immutable, public' } : {}
-    res.writeHead(200, { 'content-type': found.contentType, 'content-length': String(found.body.length), ...immutable })
+    res.writeHead(200, { 'content-type': found.contentType, 'content-length': String(found.body.length), ...immutable, ...fault?.headers })
     if (fault?.trickleMs !== undefined) return this.trickle(res, found.body, fault.trickleMs)
     if (fault?.stallAfter !== undefined) return void res.write(found.body.subarray(0, fault.stallAfter))
     if (fault?.truncateAt !== undefined) {
