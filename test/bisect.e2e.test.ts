@@ -159,6 +159,31 @@ describe('first bad build', () => {
     }
   })
 
+  test('replay attempts of a probe share the budget: no attempt runs past it', async () => {
+    const repo = repository()
+    // The 7th was good: every build probed (8 to 11) is bad.
+    const index = await devIndex(7)
+    try {
+      await repo.nightly(index, { leg: 'dev-e' })
+      publish(index, 8, 12)
+      repo.clear()
+      // Each attempt takes 2 s and a bad build fails all 3; the budget is 3 s. Each attempt once
+      // got what was left at the probe's start, so the first probe ran three times as long.
+      const r = await repo.nightly(index, { leg: 'dev-e', 'replay-attempts': '3', 'replay-command': `echo "$UPSTREAM_VERSION" >> started.log; sleep 2; ${REPLAY}`, 'bisect-timeout-minutes': '0.05' })
+      assert.equal(r.outputs.outcome, 'incompatible', r.stdout)
+      const started = fs.readFileSync(path.join(repo.m.workspace, 'started.log'), 'utf8').trim().split('\n')
+      const probeAttempts = started.filter((v) => v !== build(12))
+      assert.equal(started.length - probeAttempts.length, 3, 'the run itself made its 3 attempts')
+      assert.ok(probeAttempts.length <= 2, `attempts started within a 3 s budget: ${probeAttempts.join(', ')}`)
+      const bisected = Number(/::group::First bad build\n[\s\S]*?stage took (\d+) ms/.exec(r.stdout)![1])
+      assert.ok(bisected < 3000 + 2000, `bisection took ${bisected} ms for a 3 s budget`)
+      assert.equal(r.outputs['bisect-exact'], 'false')
+      assert.match(r.summary, /A range, not exact: .*time ran out/)
+    } finally {
+      await index.close()
+    }
+  })
+
   test('no history: no bisection, and the summary says why', async () => {
     const repo = repository()
     const index = await devIndex(12)

@@ -78,7 +78,7 @@ export async function bisect(inputs: Inputs, resolution: Resolution, run: Failin
     }
     const release = candidates[i]!
     const started = Date.now()
-    const result = await probe(inputs, resolution, run, release.version, Math.min(inputs.replayTimeoutMs, left))
+    const result = await probe(inputs, resolution, run, release.version, deadline)
     if (result === null) {
       stopped = runStopping()
         ? `stopped: the run was cancelled during the probe of ${release.version}`
@@ -113,7 +113,7 @@ export async function bisect(inputs: Inputs, resolution: Resolution, run: Failin
  * One build, replay only: good, bad, or not installable (which says nothing about the code);
  * null when the budget or a cancellation cut it short, which says nothing either and is not kept.
  */
-async function probe(inputs: Inputs, resolution: Resolution, run: Failing, version: string, timeoutMs: number): Promise<ProbeResult | null> {
+async function probe(inputs: Inputs, resolution: Resolution, run: Failing, version: string, deadline: number): Promise<ProbeResult | null> {
   // The probe's own stages open their log groups; this line says which build they belong to.
   core.info(`Probe ${version}: prefetch, install and replay (never record)`)
   try {
@@ -125,15 +125,15 @@ async function probe(inputs: Inputs, resolution: Resolution, run: Failing, versi
         return 'not-installable'
       }
     }
-    // As many attempts as the run itself gets (a flaky suite must not make a good build bad), each
+    // As many attempts as the run itself gets (a flaky suite must not make a good build bad), all
     // within what is left of the budget; the record command is never run.
     // No Actions-cache entry per probed build: they would crowd out the leg's history and wheels.
-    const tested = await testVersion({ ...inputs, replayTimeoutMs: timeoutMs, cacheWheels: false }, { ...resolution, version }, { package: run.package, version, channel: run.channel, probe: true })
+    const tested = await testVersion({ ...inputs, cacheWheels: false }, { ...resolution, version }, { package: run.package, version, channel: run.channel, probe: true, deadline })
+    if (runStopping() || tested.cutShort) return null
     if (tested.notInstallable) {
       core.info(`${version} could not be installed (${tested.notInstallable}): skipped`)
       return 'not-installable'
     }
-    if (runStopping() || (tested.replay.result === 'timeout' && timeoutMs < inputs.replayTimeoutMs)) return null
     return tested.replay.result === 'success' ? 'good' : 'bad'
   } catch (e) {
     if (runStopping()) return null

@@ -30,6 +30,8 @@ function commandEnv(inputs: Pick<Inputs, 'versionEnv'>, what: { package: string;
 
 const TITLES: Record<PhaseName, string> = { install: 'Install', replay: 'Replay', record: 'Record' }
 
+const phaseTimeoutMs = (inputs: Inputs, phase: PhaseName) => ({ install: inputs.installTimeoutMs, replay: inputs.replayTimeoutMs, record: inputs.recordTimeoutMs })[phase]
+
 /** Runs one phase's command for the version under test; `onLine` sees its output as it streams. */
 export function runCommand(
   inputs: Inputs,
@@ -37,9 +39,9 @@ export function runCommand(
   phase: PhaseName,
   onLine?: (line: string) => void,
   title = TITLES[phase],
+  timeoutMs = phaseTimeoutMs(inputs, phase),
 ): Promise<PhaseReport> {
   const command = { install: inputs.installCommand, replay: inputs.replayCommand, record: inputs.recordCommand }[phase]
-  const timeoutMs = { install: inputs.installTimeoutMs, replay: inputs.replayTimeoutMs, record: inputs.recordTimeoutMs }[phase]
   return stage(`${title}: ${mask(command)}`, () =>
     runPhase({ name: phase, command, cwd: inputs.workingDirectory, env: commandEnv(inputs, what, phase), timeoutMs, tempDir: sentinelTemp(), onLine, passOn: !what.probe }),
   )
@@ -57,6 +59,8 @@ export interface Tested {
   flaky: boolean
   /** Why the version could not be installed, so nothing was tested; '' when it was tested. */
   notInstallable: string
+  /** The deadline stopped a phase or an attempt: the result says nothing about the version. */
+  cutShort: boolean
 }
 
 /**
@@ -66,10 +70,23 @@ export interface Tested {
 export async function testVersion(
   inputs: Inputs,
   resolution: Resolution,
-  /** `probe`: a bisection probe, whose command files are not passed on to later steps. */
-  what: { package: string; version: string; channel: string; probe?: boolean },
+  /**
+   * `probe`: a bisection probe, whose command files are not passed on to later steps.
+   * `deadline` (epoch ms): no command runs past it, whatever its own timeout and the attempts left.
+   */
+  what: { package: string; version: string; channel: string; probe?: boolean; deadline?: number },
   onPrefetched?: (p: Prefetched) => void,
 ): Promise<Tested> {
+  const left = () => (what.deadline === undefined ? Infinity : what.deadline - Date.now())
+  let cutShort = false
+  /** A phase within what is left before the deadline; a timeout the deadline set cuts the test short. */
+  const run = async (phase: PhaseName, onLine?: (line: string) => void, title?: string): Promise<PhaseReport> => {
+    const own = phaseTimeoutMs(inputs, phase)
+    const limit = Math.max(0, Math.min(own, left()))
+    const report = await runCommand(inputs, what, phase, onLine, title, limit)
+    if (report.result === 'timeout' && limit < own) cutShort = true
+    return report
+  }
   let wheels: Prefetched | undefined
   const prefetch = shouldPrefetch(inputs.prefetchWheels, resolution.indexUrl)
   core.debug(
@@ -79,7 +96,7 @@ export async function testVersion(
     wheels = await stage('Prefetch wheels', () => prefetchWheels(inputs, resolution))
     onPrefetched?.(wheels)
   }
-  const install = inputs.installCommand ? await runCommand(inputs, what, 'install') : skippedPhase()
+  const install = inputs.installCommand ? await run('install') : skippedPhase()
   const minutes = (ms: number) => ms / 60_000
   if (install.result === 'failure' || install.result === 'timeout') {
     return {
@@ -89,6 +106,7 @@ export async function testVersion(
       attempts: 0,
       flaky: false,
       notInstallable: notInstallableReason(install, skippedPhase(), { installTimeoutMinutes: minutes(inputs.installTimeoutMs) }),
+      cutShort,
     }
   }
 
@@ -96,6 +114,12 @@ export async function testVersion(
   let installerLine = ''
   let attempt = 0
   while (attempt < inputs.replayAttempts) {
+    // An attempt needs a second at least: less than that left, and the test is cut short.
+    if (left() < 1000) {
+      core.info(`No time left for replay attempt ${attempt + 1} before the deadline`)
+      cutShort = true
+      break
+    }
     attempt++
     // The first installer failure line of this attempt: uv's and pip's own words, kept whole
     // even when the (bounded) tail has long dropped it.
@@ -112,8 +136,8 @@ export async function testVersion(
       }
     }
     const title = inputs.replayAttempts > 1 ? `Replay (attempt ${attempt} of ${inputs.replayAttempts})` : 'Replay'
-    replay = await runCommand(inputs, what, 'replay', scan, title)
-    if (replay.result === 'success') break
+    replay = await run('replay', scan, title)
+    if (replay.result === 'success' || cutShort) break
     if (attempt < inputs.replayAttempts)
       core.info(`Replay attempt ${attempt} ${replay.result === 'timeout' ? 'timed out' : 'failed'}; running it again (replay-attempts: ${inputs.replayAttempts}) before deciding`)
   }
@@ -121,5 +145,5 @@ export async function testVersion(
   if (flaky) core.warning(`Replay passed on attempt ${attempt} after failing: counted as compatible, but a test is flaky.`)
   const notInstallable = notInstallableReason(install, replay, { installerLine, couldNotTestExitCode: inputs.couldNotTestExitCode })
   if (notInstallable) core.debug(`not-installable: ${notInstallable}`)
-  return { wheels, install, replay, attempts: attempt, flaky, notInstallable }
+  return { wheels, install, replay, attempts: attempt, flaky, notInstallable, cutShort }
 }
