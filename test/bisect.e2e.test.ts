@@ -82,8 +82,17 @@ describe('first bad build', () => {
       assert.equal(good.outputs.outcome, 'compatible', good.stdout)
       repo.clear()
       publish(index, 4, 12)
-      const r = await repo.nightly(index, { leg: 'dev-a', 'cache-wheels': 'true', 'compare-url-template': 'https://github.com/org/upstream/compare/v{good}...v{bad}' })
+      const r = await repo.nightly(index, {
+        leg: 'dev-a',
+        'cache-wheels': 'true',
+        'compare-url-template': 'https://github.com/org/upstream/compare/v{good}...v{bad}',
+        'install-command': 'echo "$UPSTREAM_VERSION" >> installs.log',
+      })
       assert.equal(r.outputs.outcome, 'incompatible', r.stdout)
+      // Each probe installs its build; then the tested build is installed again, for later steps.
+      const installs = fs.readFileSync(path.join(repo.m.workspace, 'installs.log'), 'utf8').trim().split('\n')
+      assert.equal(installs.at(-1), build(12), `installed last: ${installs.join(', ')}`)
+      assert.equal(installs.length, Number(r.outputs['bisect-probes']) + 2, 'the run, each probe, and the tested build again')
       assert.equal(r.outputs.version, build(12))
       assert.equal(r.outputs['first-bad-version'], build(8))
       assert.equal(r.outputs['last-good-version'], build(7))

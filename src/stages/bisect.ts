@@ -12,7 +12,7 @@ import { newestUpload, releasesBetween, type Release } from '../core/versions'
 import type { Bisect, Outcome } from '../core/vocabulary'
 import type { Resolution } from './resolve'
 import type { Memory } from './history'
-import { testVersion } from './test-version'
+import { runCommand, testVersion } from './test-version'
 import { runStopping } from './phases'
 import { verifyProvenance } from './provenance'
 import { installableFiles } from './wheels'
@@ -66,6 +66,7 @@ export async function bisect(inputs: Inputs, resolution: Resolution, run: Failin
   const probes: Bisect['probes'] = []
   const deadline = Date.now() + inputs.bisectTimeoutMs
   let stopped = ''
+  let started = 0
   for (let i = nextProbe(search); i !== null; i = nextProbe(search)) {
     if (probes.length >= inputs.bisectMaxProbes) {
       stopped = `stopped after ${probes.length} probe(s) (bisect-max-probes)`
@@ -77,7 +78,8 @@ export async function bisect(inputs: Inputs, resolution: Resolution, run: Failin
       break
     }
     const release = candidates[i]!
-    const started = Date.now()
+    const startedAt = Date.now()
+    started++
     const result = await probe(inputs, resolution, run, release.version, deadline)
     if (result === null) {
       stopped = runStopping()
@@ -86,9 +88,11 @@ export async function bisect(inputs: Inputs, resolution: Resolution, run: Failin
       break
     }
     recordProbe(search, i, VERDICT[result])
-    probes.push({ version: release.version, uploadTime: newestUpload(release)?.toISOString() ?? '', sha256: buildSha(release), result, durationMs: Date.now() - started })
+    probes.push({ version: release.version, uploadTime: newestUpload(release)?.toISOString() ?? '', sha256: buildSha(release), result, durationMs: Date.now() - startedAt })
     core.info(`Probe ${release.version}: ${result}`)
   }
+
+  if (started && inputs.installCommand && !runStopping()) await reinstallTested(inputs, run)
 
   const out = bisectOutcome(search, lastGood, run.version)
   const upload = (v: string) => (byVersion.get(v) ? newestUpload(byVersion.get(v)!)?.toISOString().slice(0, 10) : undefined)
@@ -107,6 +111,13 @@ export async function bisect(inputs: Inputs, resolution: Resolution, run: Failin
     note: notes.join('; '),
     probes,
   }
+}
+
+/** The probes installed other builds: later steps must find the tested one, as before the search. */
+async function reinstallTested(inputs: Inputs, run: Failing): Promise<void> {
+  const again = await runCommand(inputs, run, 'install', undefined, `Install ${run.version} again (the probes installed other builds)`)
+  if (again.result !== 'success')
+    core.warning(`install-command ${again.result === 'timeout' ? 'timed out' : 'failed'} for ${run.version} after the probes: later steps may find a probed build installed.`)
 }
 
 /**
