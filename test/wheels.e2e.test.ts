@@ -178,6 +178,19 @@ describe('which files are fetched', () => {
     )
   })
 
+  test('a file answered with no body (204) or a status outside 200-599: an error naming the status, nothing kept', async () => {
+    // Downloads read the answer as undici's request() gives it: a 204's dropped body and a status
+    // a Response cannot hold (999) were each an "unexpected internal error".
+    for (const status of [204, 999]) {
+      server.inject(/^\/files\/sdist_only-/, { status })
+      const r = await world.run({ package: 'sdist-only', channel: 'dev', 'index-url': server.indexUrl, 'replay-command': 'true' }, { env: { COMPAT_SENTINEL_HTTP_BACKOFF_MS: '10' } })
+      server.clearFaults()
+      assertErrorRun(r, new RegExp(`Downloading sdist_only-1\\.0\\.0\\.dev1\\.tar\\.gz failed: HTTP ${status} for http://127\\.0\\.0\\.1:\\d+/files/sdist_only-1\\.0\\.0\\.dev1\\.tar\\.gz`))
+      assert.doesNotMatch(r.stdout, /internal error/)
+      assert.deepEqual(fs.readdirSync(path.join(r.runnerTemp, 'compat-sentinel', 'wheels')), [], 'nothing left in wheels-dir')
+    }
+  })
+
   test('no wheel for this runner and no sdist is an error', async () => {
     const r = await world.run({ package: 'foreign', channel: 'dev', 'index-url': server.indexUrl, 'replay-command': 'true' })
     assertErrorRun(r, new RegExp(`foreign 1\\.0\\.0\\.dev1 has no wheel for this runner \\(${here.os}/${here.arch}\\) and no sdist`))

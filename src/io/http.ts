@@ -90,12 +90,17 @@ const NULL_BODY_STATUS = new Set([204, 205, 304])
 /** GET as stored: `Accept-Encoding: identity`, and whatever Content-Encoding says, no decoding. */
 async function getAsStored({ undici, files }: Client, url: string, headers: Record<string, string>, signal: AbortSignal): Promise<Response> {
   const res = await undici.request(url, { dispatcher: files, headers: { ...headers, 'accept-encoding': 'identity' }, signal })
+  // A file needs a body, and a Response takes only statuses 200 to 599: any other answer (204, a
+  // 304 to a request that asked for none, a 999) is an HTTP error naming the status, as fetch's would
+  // be. The dropped body's own abort error is nobody's business (unheard, it would crash the run).
+  if (NULL_BODY_STATUS.has(res.statusCode) || res.statusCode < 200 || res.statusCode > 599) {
+    res.body.on('error', () => {}).destroy()
+    throw new HttpStatusError(url, res.statusCode)
+  }
   const list = Object.entries(res.headers).flatMap(([name, value]) => (value === undefined ? [] : [value].flat().map((v): [string, string] => [name, v])))
-  const empty = NULL_BODY_STATUS.has(res.statusCode)
-  if (empty) res.body.destroy()
   // The requested URL stands for the file in messages (request() does not say where redirects ended).
   // undici's Response takes an async iterable (the Node stream itself): cancelling it ends the request.
-  return new undici.Response(empty ? null : (res.body as unknown as AsyncIterable<Uint8Array>), { status: res.statusCode, headers: list }) as unknown as Response
+  return new undici.Response(res.body as unknown as AsyncIterable<Uint8Array>, { status: res.statusCode, headers: list }) as unknown as Response
 }
 
 function retryAfter(res: Response): number | undefined {
