@@ -28,6 +28,9 @@ export interface PhaseSpec {
 
 const GRACE_MS = Number(process.env.COMPAT_SENTINEL_KILL_GRACE_MS) || 5_000
 const isWindows = process.platform === 'win32'
+// A limit as a user set it (whole minutes), or, when a deadline cut it (a bisection probe's share of
+// its budget), in seconds rather than as 0.049883333333333335 min.
+const span = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Number((ms / 1000).toFixed(1))} s`)
 
 /**
  * The bash a `shell: bash` step uses: on Windows that is Git for Windows' bash, named by path,
@@ -130,7 +133,7 @@ export async function runPhase(spec: PhaseSpec): Promise<PhaseReport> {
 
   let timedOut: Promise<StoppedProcess[]> | undefined
   const timer = setTimeout(() => {
-    process.stdout.write(`compat-sentinel: ${spec.name} exceeded ${spec.timeoutMs / 60_000} min; stopping all its processes\n`)
+    process.stdout.write(`compat-sentinel: ${spec.name} exceeded ${span(spec.timeoutMs)}; stopping all its processes\n`)
     timedOut = processes.stop(GRACE_MS)
   }, spec.timeoutMs)
 

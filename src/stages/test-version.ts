@@ -84,7 +84,10 @@ export async function testVersion(
     const own = phaseTimeoutMs(inputs, phase)
     const limit = Math.max(0, Math.min(own, left()))
     const report = await runCommand(inputs, what, phase, onLine, title, limit)
-    if (report.result === 'timeout' && limit < own) cutShort = true
+    if (report.result === 'timeout' && limit < own) {
+      cutShort = true
+      core.info(`${TITLES[phase]} of ${what.version} stopped when the time left ran out (bisect-timeout-minutes), not at its own timeout: not counted`)
+    }
     return report
   }
   let wheels: Prefetched | undefined
