@@ -602,6 +602,38 @@ const netRows: Row[] = [
     },
   },
   {
+    name: 'a private index’s file that redirects on the index, then to another host: the credentials stay with the index',
+    arrange: async () => {
+      const name = `demo_upstream-${V3}-py3-none-any.whl`
+      const storage = await ownServer({}, wheel(PKG, V3))
+      const s = await ownServer({ basicAuth: 'ci:redirected-secret' }, wheel(PKG, V3))
+      // Downloads follow redirects through undici's interceptor, not fetch: a relative one on the
+      // index keeps the Basic auth, the 307 to a storage host (as signed URLs do) drops it.
+      s.inject(files(`${name}$`), { status: 301, redirectTo: `./${name}?signed=1` }, 1)
+      s.inject(files(`${name}$`), { status: 307, redirectTo: `${storage.url.replace('127.0.0.1', 'localhost')}/files/${name}` }, 1)
+      fileServer = storage
+      const u = new URL(s.indexUrl)
+      u.username = 'ci'
+      u.password = 'redirected-secret'
+      return { inputs: { 'index-url': u.toString() }, secrets: ['redirected-secret'] }
+    },
+    outcome: 'compatible',
+    message: /^replay passed$/,
+    check: (r) => {
+      assert.deepEqual(r.result.wheels.files, [`demo_upstream-${V3}-py3-none-any.whl`])
+      const index = extra.find((x) => x instanceof IndexServer && x.options.basicAuth === 'ci:redirected-secret')!
+      const onIndex = index.requests.filter((q) => q.path.startsWith('/files/'))
+      assert.equal(onIndex.length, 2, 'the file URL, then its same-origin redirect')
+      assert.ok(
+        onIndex.every((q) => /^Basic /.test(q.authorization ?? '')),
+        'both on the index with the credentials',
+      )
+      const elsewhere = fileServer!.requests.filter((q) => q.path.startsWith('/files/'))
+      assert.equal(elsewhere.length, 1, 'then the storage host')
+      assert.equal(elsewhere[0]!.authorization, undefined, 'which never sees them')
+    },
+  },
+  {
     name: 'a page that trickles: whole-request deadline',
     arrange: () => {
       world.server.inject(index('/simple/'), { trickleMs: 100 }, 4)
