@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import * as net from 'node:net'
 import { World } from './harness/world'
 import { execFileSync } from 'node:child_process'
 import { IndexServer, type HostedFile, type IndexServerOptions } from './harness/index-server'
@@ -633,6 +634,26 @@ const netRows: Row[] = [
       assert.equal(elsewhere[0]!.authorization, undefined, 'which never sees them')
     },
   },
+  ...(['a file', 'the index'] as const).map(
+    (what): Row => ({
+      name: `${what} answered with what is not HTTP (a control character in a header): said so, not an internal error`,
+      arrange: async () => {
+        // A raw server: Node's own would refuse to send such a header.
+        const raw = net.createServer((sock) => sock.once('data', () => sock.end('HTTP/1.1 200 OK\r\nX-Broken: a\u0001b\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi')))
+        await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r))
+        hung.push({ close: () => new Promise<void>((r) => raw.close(() => r())) })
+        const rawUrl = `http://127.0.0.1:${(raw.address() as net.AddressInfo).port}`
+        if (what === 'the index') return { inputs: { 'index-url': `${rawUrl}/simple/` } }
+        const s = await ownServer({ filesBase: rawUrl }, wheel(PKG, V3))
+        return { inputs: { 'index-url': s.indexUrl } }
+      },
+      outcome: 'error',
+      message:
+        what === 'the index'
+          ? /^could not reach http:\/\/127\.0\.0\.1:\d+\/simple\/demo-upstream\/: its answer is not valid HTTP \(Invalid header value char\)/
+          : /^Downloading demo_upstream-3\.0\.0-py3-none-any\.whl failed: could not reach http:\/\/127\.0\.0\.1:\d+\/files\/demo_upstream-3\.0\.0-py3-none-any\.whl: its answer is not valid HTTP \(Invalid header value char\)/,
+    }),
+  ),
   {
     name: 'a page that trickles: whole-request deadline',
     arrange: () => {

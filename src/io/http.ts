@@ -181,6 +181,9 @@ function judge(e: unknown, url: string, attempt: number): { error: unknown; tran
   if (!code && message === 'bad port') return { error: new NetworkError(url, BAD_PORT, attempt, 'BAD_PORT'), transient: false }
   if (/scheme must be a HTTP\(S\) scheme|^Invalid URL protocol/i.test(message))
     return { error: new NetworkError(url, 'it redirected to a URL that is not http(s)', attempt, 'REDIRECT_SCHEME'), transient: false }
+  // llhttp's HTTPParserError carries no code: a server (or a proxy) whose answer breaks HTTP/1.1.
+  const notHttp = /^Response does not match the HTTP\/1\.1 protocol \((.*)\)$/.exec(message)
+  if (notHttp) return { error: new NetworkError(url, `its answer is not valid HTTP (${notHttp[1]})`, attempt, 'HTTP_PARSE'), transient: false }
   if (!code) return { error: e, transient: false } // not a network failure: a bug, reported as such
   return { error: new NetworkError(url, describe(code, message), attempt, code), transient: TRANSIENT_CODES.has(code) }
 }
