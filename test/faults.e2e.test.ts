@@ -842,6 +842,22 @@ const netRows: Row[] = [
     },
   },
   {
+    name: 'a file on a host with an untrusted TLS certificate: one attempt, the cause named',
+    arrange: async () => {
+      const storage = await ownServer({ tls: selfSigned() }, wheel(PKG, V3))
+      fileServer = storage
+      const s = await ownServer({ filesBase: storage.url }, wheel(PKG, V3))
+      return { inputs: { 'index-url': s.indexUrl } }
+    },
+    outcome: 'error',
+    message:
+      /^Downloading demo_upstream-3\.0\.0-py3-none-any\.whl failed: https:\/\/127\.0\.0\.1:\d+\/files\/demo_upstream-3\.0\.0-py3-none-any\.whl: TLS certificate problem: self[- ]signed certificate.*\(DEPTH_ZERO_SELF_SIGNED_CERT\)\. Give its server a certificate the runner trusts \(a private CA goes in NODE_EXTRA_CA_CERTS\)\.$/,
+    check: (r) => {
+      assert.equal(fileServer!.connections, 1, 'one attempt')
+      assert.doesNotMatch(r.stdout, /retry \d of/)
+    },
+  },
+  {
     name: 'an oversized uv checksum file: the message names it',
     arrange: () => {
       const prefix = '/fat-sum'

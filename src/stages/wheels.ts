@@ -8,7 +8,7 @@ import type { Inputs } from '../inputs'
 import { sentinelTemp, workspace } from '../io/runner'
 import { restore, save } from '../io/actions-cache'
 import { sha256File } from '../io/hash'
-import { ChecksumError, HttpStatusError, TooLargeError, WriteError, cause, downloadFile } from '../io/http'
+import { cause, ChecksumError, downloadFile, HttpStatusError, TlsError, TooLargeError, WriteError } from '../io/http'
 import { formatBytes } from '../core/bytes'
 import { PYPI, sameIndex } from '../io/index-client'
 import { currentPlatform, wheelFits, type Platform } from '../core/platform'
@@ -145,6 +145,8 @@ function downloadFailure(e: unknown, f: IndexFile, dir: string, maxBytes: number
     return `Downloading ${f.filename} failed: HTTP ${e.status} for ${e.url}. The file server wants credentials: files on the index's own host get those of 'index-url'; files on another host never do.`
   }
   if (e instanceof HttpStatusError) return `Downloading ${f.filename} failed: HTTP ${e.status} for ${e.url}.`
+  // Not the network, and not worth trying again: the certificate has to change, or be trusted.
+  if (e instanceof TlsError) return `Downloading ${f.filename} failed: ${e.url}: ${e.message}. Give its server a certificate the runner trusts (a private CA goes in NODE_EXTRA_CA_CERTS).`
   const why = cause(e)
   if (why === null) return null
   return `Downloading ${f.filename} failed: could not reach ${redactUrl(f.url)}: ${why}. Check the network or try again later.`
