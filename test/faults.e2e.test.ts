@@ -12,6 +12,7 @@ import { World } from './harness/world'
 import { execFileSync } from 'node:child_process'
 import { IndexServer, type HostedFile, type IndexServerOptions } from './harness/index-server'
 import { CacheServer } from './harness/cache-server'
+import { ForwardProxy } from './harness/forward-proxy'
 import { sha256, wheel } from './harness/dists'
 import { MAIN_OUTPUTS, tempDir, type RunOptions, type RunResult } from './harness/action'
 import { closedPort, running, shownText, unacceptingPort } from './harness/assertions'
@@ -491,6 +492,8 @@ const V3 = '3.0.0'
 /** State a row's arrange leaves for its check. */
 let fileServer: IndexServer | undefined
 let downloadsBefore = 0
+/** What went through a row's proxy. */
+let tunnels: string[] = []
 const files = (p: string) => new RegExp(`^/files/${p}`)
 
 // Issue #14 (network and downloads) and #15 item 7: one row per hostile server or bad day.
@@ -828,6 +831,31 @@ const netRows: Row[] = [
       },
     }),
   ),
+  {
+    name: 'an index behind a private CA, through an HTTPS_PROXY tunnel (CONNECT): page and wheel fetched',
+    arrange: async () => {
+      const tls = selfSigned()
+      const ca = path.join(tempDir('cs-ca-'), 'ca.pem')
+      fs.writeFileSync(ca, tls.cert)
+      // The files on a host of their own, so that the proxy's log tells the download's tunnel apart.
+      const storage = await ownServer({ tls }, wheel(PKG, V3))
+      fileServer = storage
+      const s = await ownServer({ tls, filesBase: storage.url }, wheel(PKG, V3))
+      const proxy = await new ForwardProxy().start()
+      hung.push(proxy)
+      tunnels = proxy.seen
+      const viaProxy = { HTTPS_PROXY: proxy.url, https_proxy: proxy.url, NO_PROXY: '', no_proxy: '' }
+      return { inputs: { 'index-url': s.indexUrl, 'prefetch-wheels': 'true' }, opts: { env: { ...viaProxy, NODE_EXTRA_CA_CERTS: ca } } }
+    },
+    outcome: 'compatible',
+    message: /^replay passed$/,
+    check: (r) => {
+      // Files go through request() and the redirect interceptor composed on the proxy agent.
+      assert.match(r.stdout, /Downloaded and verified demo_upstream-3\.0\.0-py3-none-any\.whl/)
+      assert.ok(tunnels.includes(`CONNECT ${new URL(fileServer!.url).host}`), `the wheel went through the proxy's tunnel: ${JSON.stringify(tunnels)}`)
+      assert.equal(fileServer!.requests.filter((q) => q.path.startsWith('/files/')).length, 1, 'one download')
+    },
+  },
   {
     name: 'an untrusted TLS certificate: one attempt, the cause named',
     arrange: async () => {
