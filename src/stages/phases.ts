@@ -30,7 +30,7 @@ const GRACE_MS = Number(process.env.COMPAT_SENTINEL_KILL_GRACE_MS) || 5_000
 const isWindows = process.platform === 'win32'
 // A limit as a user set it (whole minutes), or, when a deadline cut it (a bisection probe's share of
 // its budget), in seconds rather than as 0.049883333333333335 min.
-const span = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Number((ms / 1000).toFixed(1))} s`)
+const span = (ms: number) => (ms > 0 && ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Number((ms / 1000).toFixed(1))} s`)
 
 /**
  * The bash a `shell: bash` step uses: on Windows that is Git for Windows' bash, named by path,
