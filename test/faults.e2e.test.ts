@@ -886,6 +886,18 @@ const netRows: Row[] = [
     },
   },
   {
+    name: 'a uv mirror with an untrusted TLS certificate: one attempt, the cause and the fix named',
+    arrange: async () => {
+      const mirror = await ownServer({ tls: selfSigned() })
+      fileServer = mirror
+      return { inputs: { 'uv-download-url': world.serveUv(mirror, world.uv.archive) }, opts: { toolCache: tempDir('cs-tc-') } }
+    },
+    outcome: 'error',
+    message:
+      /^Could not read uv's checksum file https:\/\/127\.0\.0\.1:\d+\/uv\/.*\.sha256: TLS certificate problem: self[- ]signed certificate.*\(DEPTH_ZERO_SELF_SIGNED_CERT\)\. Give the mirror at 'uv-download-url' a certificate the runner trusts \(a private CA goes in NODE_EXTRA_CA_CERTS\)\.$/,
+    check: () => assert.equal(fileServer!.connections, 1, 'one attempt'),
+  },
+  {
     name: 'an oversized uv checksum file: the message names it',
     arrange: () => {
       const prefix = '/fat-sum'

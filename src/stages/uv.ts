@@ -6,7 +6,7 @@ import * as path from 'node:path'
 import { eq, explain } from '@renovatebot/pep440'
 import type { Inputs } from '../inputs'
 import { runnerTemp } from '../io/runner'
-import { ChecksumError, HttpStatusError, TooLargeError, cause, downloadFile, getText } from '../io/http'
+import { ChecksumError, HttpStatusError, TlsError, TooLargeError, cause, downloadFile, getText } from '../io/http'
 import { formatBytes } from '../core/bytes'
 import { fetchProject } from '../io/index-client'
 import { currentPlatform, describePlatform, uvTarget } from '../core/platform'
@@ -124,6 +124,7 @@ async function downloadAndCache(base: string, version: string, target: { target:
       if (e instanceof ChecksumError) throw new UserError(`${e.message}. Nothing was kept; the mirror at 'uv-download-url' or a proxy altered the file, or the checksum is wrong.`)
       if (e instanceof TooLargeError)
         throw new UserError(`Downloading uv ${version} failed: ${redactUrl(url)} is larger than 'max-download-mb' (${formatBytes(maxBytes)}); check 'uv-download-url', or raise 'max-download-mb'.`)
+      if (e instanceof TlsError) throw new UserError(`Downloading uv ${version} failed: ${redactUrl(url)}: ${e.message}. ${TRUST}`)
       const why = cause(e)
       if (why !== null) throw new UserError(`Downloading uv ${version} failed: could not reach ${redactUrl(url)}: ${why}. Check 'uv-download-url', the network, or try again later.`)
       throw e
@@ -148,6 +149,8 @@ async function downloadAndCache(base: string, version: string, target: { target:
 
 // A checksum file is one line: a hash and a file name.
 const CHECKSUM_MAX_BYTES = 4096
+// A certificate is not the network: trying again cannot help.
+const TRUST = "Give the mirror at 'uv-download-url' a certificate the runner trusts (a private CA goes in NODE_EXTRA_CA_CERTS)."
 
 async function expectedChecksum(url: string): Promise<string> {
   let text: string
@@ -160,6 +163,7 @@ async function expectedChecksum(url: string): Promise<string> {
     if (e instanceof TooLargeError) {
       throw new UserError(`uv's checksum file ${redactUrl(url)} is larger than ${formatBytes(CHECKSUM_MAX_BYTES)}, so it is not a checksum file; uv is never run unverified. Check 'uv-download-url'.`)
     }
+    if (e instanceof TlsError) throw new UserError(`Could not read uv's checksum file ${redactUrl(url)}: ${e.message}. ${TRUST}`)
     const why = cause(e)
     if (why !== null) throw new UserError(`Could not read uv's checksum file ${redactUrl(url)}: ${why}; uv is never run unverified. Check 'uv-download-url', the network, or try again later.`)
     throw e
