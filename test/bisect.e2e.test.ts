@@ -219,6 +219,28 @@ describe('first bad build', () => {
     }
   })
 
+  test('a probe whose prefetch used up the budget starts no command', async () => {
+    const repo = repository()
+    const index = await devIndex(7)
+    try {
+      await repo.nightly(index, { leg: 'dev-g' })
+      publish(index, 8, 12)
+      repo.clear()
+      // The probed builds' wheels answer after 4 s; the budget is 3 s.
+      index.inject(/^\/files\/bisect_upstream-1\.0\.0\.dev(8|9|10|11)-/, { delayMs: 4000 })
+      const r = await repo.nightly(index, { leg: 'dev-g', 'install-command': 'echo "$UPSTREAM_VERSION" >> installs.log', 'bisect-timeout-minutes': '0.05' })
+      assert.equal(r.outputs.outcome, 'incompatible', r.stdout)
+      assert.equal(r.outputs['bisect-probes'], '0', 'the probe cut short is not kept')
+      assert.deepEqual(repo.replays(), [build(12)], 'no replay started for the probe')
+      const installs = fs.readFileSync(path.join(repo.m.workspace, 'installs.log'), 'utf8').trim().split('\n')
+      assert.deepEqual(installs, [build(12), build(12)], 'the run installed, then installed again after the probe; the probe installed nothing')
+      assert.match(r.stdout, /No time left for Install of 1\.0\.0\.dev\d+ before the deadline \(bisect-timeout-minutes\): not counted/)
+      assert.match(r.summary, /A range, not exact: .*time ran out/)
+    } finally {
+      await index.close()
+    }
+  })
+
   test('no history: no bisection, and the summary says why', async () => {
     const repo = repository()
     const index = await devIndex(12)

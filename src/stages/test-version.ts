@@ -80,7 +80,13 @@ export async function testVersion(
   const left = () => (what.deadline === undefined ? Infinity : what.deadline - Date.now())
   let cutShort = false
   /** A phase within what is left before the deadline; a timeout the deadline set cuts the test short. */
-  const run = async (phase: PhaseName, onLine?: (line: string) => void, title?: string): Promise<PhaseReport> => {
+  const run = async (phase: PhaseName, onLine?: (line: string) => void, title = TITLES[phase]): Promise<PhaseReport> => {
+    // A phase needs a second at least: with less left (a long prefetch, earlier attempts), it is not started.
+    if (left() < 1000) {
+      core.info(`No time left for ${title} of ${what.version} before the deadline (bisect-timeout-minutes): not counted`)
+      cutShort = true
+      return skippedPhase()
+    }
     const own = phaseTimeoutMs(inputs, phase)
     const limit = Math.max(0, Math.min(own, left()))
     const report = await runCommand(inputs, what, phase, onLine, title, limit)
@@ -116,13 +122,7 @@ export async function testVersion(
   let replay = skippedPhase()
   let installerLine = ''
   let attempt = 0
-  while (attempt < inputs.replayAttempts) {
-    // An attempt needs a second at least: less than that left, and the test is cut short.
-    if (left() < 1000) {
-      core.info(`No time left for replay attempt ${attempt + 1} before the deadline`)
-      cutShort = true
-      break
-    }
+  while (attempt < inputs.replayAttempts && !cutShort) {
     attempt++
     // The first installer failure line of this attempt: uv's and pip's own words, kept whole
     // even when the (bounded) tail has long dropped it.
