@@ -88,7 +88,7 @@ export async function testVersion(
       return skippedPhase()
     }
     const own = phaseTimeoutMs(inputs, phase)
-    const limit = Math.max(0, Math.min(own, left()))
+    const limit = Math.min(own, left())
     const report = await runCommand(inputs, what, phase, onLine, title, limit)
     if (report.result === 'timeout' && limit < own) {
       cutShort = true
