@@ -5229,6 +5229,8 @@ function commandEnv(inputs, what, phase) {
     };
 }
 const TITLES = { install: 'Install', replay: 'Replay', record: 'Record' };
+/** Less time than this left before a deadline, and a phase is not started (nor a probe, in bisect.ts). */
+const MIN_PHASE_MS = 1000;
 const phaseTimeoutMs = (inputs, phase) => ({ install: inputs.installTimeoutMs, replay: inputs.replayTimeoutMs, record: inputs.recordTimeoutMs })[phase];
 /** Runs one phase's command for the version under test; `onLine` sees its output as it streams. */
 function runCommand(inputs, what, phase, onLine, title = TITLES[phase], timeoutMs = phaseTimeoutMs(inputs, phase)) {
@@ -5249,8 +5251,8 @@ what, onPrefetched) {
     let cutShort = false;
     /** A phase within what is left before the deadline; a timeout the deadline set cuts the test short. */
     const run = async (phase, onLine, title = TITLES[phase]) => {
-        // A phase needs a second at least: with less left (a long prefetch, earlier attempts), it is not started.
-        if (left() < 1000) {
+        // With less left (a long prefetch, earlier attempts), a phase is not started.
+        if (left() < MIN_PHASE_MS) {
             lib_core/* info */.pq(`No time left for ${title} of ${what.version} before the deadline (bisect-timeout-minutes): not counted`);
             cutShort = true;
             return skippedPhase();
@@ -5740,8 +5742,7 @@ async function bisect(inputs, resolution, run, lastGood, memory) {
             stopped = `stopped after ${probes.length} probe(s) (bisect-max-probes)`;
             break;
         }
-        const left = deadline - Date.now();
-        if (left < 1000) {
+        if (deadline - Date.now() < MIN_PHASE_MS) {
             stopped = `stopped when its time ran out (bisect-timeout-minutes: ${inputs.bisectTimeoutMs / 60_000})`;
             break;
         }

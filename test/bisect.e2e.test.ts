@@ -56,6 +56,8 @@ function repository() {
   const lines = (f: string) => (fs.existsSync(path.join(m.workspace, f)) ? fs.readFileSync(path.join(m.workspace, f), 'utf8').trim().split('\n').filter(Boolean) : [])
   return {
     m,
+    /** The lines a command appended to this file of the workspace ([] when none). */
+    lines,
     replays: () => lines('replays.log'),
     records: () => lines('record.log'),
     clear: () => {
@@ -90,7 +92,7 @@ describe('first bad build', () => {
       })
       assert.equal(r.outputs.outcome, 'incompatible', r.stdout)
       // Each probe installs its build; then the tested build is installed again, for later steps.
-      const installs = fs.readFileSync(path.join(repo.m.workspace, 'installs.log'), 'utf8').trim().split('\n')
+      const installs = repo.lines('installs.log')
       assert.equal(installs.at(-1), build(12), `installed last: ${installs.join(', ')}`)
       assert.equal(installs.length, Number(r.outputs['bisect-probes']) + 2, 'the run, each probe, and the tested build again')
       assert.equal(r.outputs.version, build(12))
@@ -180,7 +182,7 @@ describe('first bad build', () => {
       // got what was left at the probe's start, so the first probe ran three times as long.
       const r = await repo.nightly(index, { leg: 'dev-e', 'replay-attempts': '3', 'replay-command': `echo "$UPSTREAM_VERSION" >> started.log; sleep 2; ${REPLAY}`, 'bisect-timeout-minutes': '0.05' })
       assert.equal(r.outputs.outcome, 'incompatible', r.stdout)
-      const started = fs.readFileSync(path.join(repo.m.workspace, 'started.log'), 'utf8').trim().split('\n')
+      const started = repo.lines('started.log')
       const probeAttempts = started.filter((v) => v !== build(12))
       assert.equal(started.length - probeAttempts.length, 3, 'the run itself made its 3 attempts')
       assert.ok(probeAttempts.length <= 2, `attempts started within a 3 s budget: ${probeAttempts.join(', ')}`)
@@ -210,7 +212,7 @@ describe('first bad build', () => {
       assert.match(r.stdout, /compat-sentinel: install exceeded \d(\.\d)? s; stopping all its processes/)
       assert.doesNotMatch(r.stdout, /exceeded \d+\.\d{3,}/)
       assert.match(r.stdout, /Install of 1\.0\.0\.dev\d+ stopped when the time left ran out \(bisect-timeout-minutes\), not at its own timeout: not counted/)
-      const installs = fs.readFileSync(path.join(repo.m.workspace, 'installs.log'), 'utf8').trim().split('\n')
+      const installs = repo.lines('installs.log')
       assert.equal(installs[0], build(12), 'the run itself')
       assert.ok(installs.length <= 3, `the run, at most one probe, the run again: ${installs.join(', ')}`)
       assert.equal(installs.at(-1), build(12), 'later steps find the tested build installed')
@@ -232,7 +234,7 @@ describe('first bad build', () => {
       assert.equal(r.outputs.outcome, 'incompatible', r.stdout)
       assert.equal(r.outputs['bisect-probes'], '0', 'the probe cut short is not kept')
       assert.deepEqual(repo.replays(), [build(12)], 'no replay started for the probe')
-      const installs = fs.readFileSync(path.join(repo.m.workspace, 'installs.log'), 'utf8').trim().split('\n')
+      const installs = repo.lines('installs.log')
       assert.deepEqual(installs, [build(12), build(12)], 'the run installed, then installed again after the probe; the probe installed nothing')
       assert.match(r.stdout, /No time left for Install of 1\.0\.0\.dev\d+ before the deadline \(bisect-timeout-minutes\): not counted/)
       assert.match(r.summary, /A range, not exact: .*time ran out/)

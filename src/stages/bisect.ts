@@ -12,7 +12,7 @@ import { newestUpload, releasesBetween, type Release } from '../core/versions'
 import type { Bisect, Outcome } from '../core/vocabulary'
 import type { Resolution } from './resolve'
 import type { Memory } from './history'
-import { runCommand, testVersion } from './test-version'
+import { MIN_PHASE_MS, runCommand, testVersion } from './test-version'
 import { runStopping } from './phases'
 import { verifyProvenance } from './provenance'
 import { installableFiles } from './wheels'
@@ -72,8 +72,7 @@ export async function bisect(inputs: Inputs, resolution: Resolution, run: Failin
       stopped = `stopped after ${probes.length} probe(s) (bisect-max-probes)`
       break
     }
-    const left = deadline - Date.now()
-    if (left < 1000) {
+    if (deadline - Date.now() < MIN_PHASE_MS) {
       stopped = `stopped when its time ran out (bisect-timeout-minutes: ${inputs.bisectTimeoutMs / 60_000})`
       break
     }

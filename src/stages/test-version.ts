@@ -30,6 +30,9 @@ function commandEnv(inputs: Pick<Inputs, 'versionEnv'>, what: { package: string;
 
 const TITLES: Record<PhaseName, string> = { install: 'Install', replay: 'Replay', record: 'Record' }
 
+/** Less time than this left before a deadline, and a phase is not started (nor a probe, in bisect.ts). */
+export const MIN_PHASE_MS = 1000
+
 const phaseTimeoutMs = (inputs: Inputs, phase: PhaseName) => ({ install: inputs.installTimeoutMs, replay: inputs.replayTimeoutMs, record: inputs.recordTimeoutMs })[phase]
 
 /** Runs one phase's command for the version under test; `onLine` sees its output as it streams. */
@@ -81,8 +84,8 @@ export async function testVersion(
   let cutShort = false
   /** A phase within what is left before the deadline; a timeout the deadline set cuts the test short. */
   const run = async (phase: PhaseName, onLine?: (line: string) => void, title = TITLES[phase]): Promise<PhaseReport> => {
-    // A phase needs a second at least: with less left (a long prefetch, earlier attempts), it is not started.
-    if (left() < 1000) {
+    // With less left (a long prefetch, earlier attempts), a phase is not started.
+    if (left() < MIN_PHASE_MS) {
       core.info(`No time left for ${title} of ${what.version} before the deadline (bisect-timeout-minutes): not counted`)
       cutShort = true
       return skippedPhase()
