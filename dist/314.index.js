@@ -3654,7 +3654,7 @@ class PhaseProcesses {
         const byPid = new Map(stats.map((s) => [s.pid, s]));
         return [...found].filter((pid) => {
             const s = byPid.get(pid) ?? readStat(pid);
-            return s !== null && s.state !== 'Z' && pid !== process.pid;
+            return s !== null && s.state !== 'Z';
         });
     }
     groupAlive() {
